@@ -1,0 +1,16 @@
+"""routerkit: learn and analyse LLM routing.
+
+Choosing, per query, which LLM answers it trades answer quality against money. routerkit holds the data
+structure (`RoutingData`), a generative benchmark with known ground truth (RouterWorld), loaders for real
+routing data (RouterBench, your own results), and the measuring instruments behind the notebook series.
+"""
+from routerkit.data import RoutingData, leave_task_out, subsample, train_test_split
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "RoutingData",
+    "train_test_split",
+    "leave_task_out",
+    "subsample",
+]
