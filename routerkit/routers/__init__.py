@@ -1,0 +1,1 @@
+"""Routers: one protocol, many families."""
