@@ -1,0 +1,32 @@
+# Two commands are all the set-up: `make lab` and `make test`. Each creates .venv on a fresh machine.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.routerkit-installed
+EXTRAS ?= notebooks,test
+# pytest exits 5 when it collects no tests: for us that is a broken suite, never a pass.
+PYTEST_STRICT = || { rc=$$?; [ $$rc -eq 5 ] && echo "pytest collected no tests: failing on purpose" >&2; exit $$rc; }
+
+.PHONY: setup lab test unit notebooks clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[$(EXTRAS)]"
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+lab: setup
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+
+unit: setup
+	$(PY) -m pytest tests $(PYTEST_STRICT)
+
+notebooks: setup
+	$(PY) -m pytest --nbval-lax --nbval-current-env notebooks $(PYTEST_STRICT)
+
+test: unit notebooks
+
+clean:
+	rm -rf $(VENV) build .pytest_cache .hypothesis
