@@ -4,7 +4,8 @@ Choosing, per query, which LLM answers it trades answer quality against money. r
 structure (`RoutingData`), a generative benchmark with known ground truth (RouterWorld), loaders for real
 routing data (RouterBench, your own results), and the measuring instruments behind the notebook series.
 """
-from routerkit.data import RoutingData, leave_task_out, subsample, train_test_split
+from routerkit.data import RoutingData, leave_task_out, predefined_split, subsample, train_test_split
+from routerkit.loaders import fetch_routerbench, load_dataset, load_long, load_routerbench
 
 __version__ = "0.1.0"
 
@@ -13,4 +14,9 @@ __all__ = [
     "train_test_split",
     "leave_task_out",
     "subsample",
+    "predefined_split",
+    "load_dataset",
+    "load_routerbench",
+    "fetch_routerbench",
+    "load_long",
 ]

@@ -10,8 +10,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Sequence
 
 import numpy as np
+import pandas as pd
 
-__all__ = ["RoutingData", "train_test_split", "leave_task_out", "subsample"]
+__all__ = ["RoutingData", "train_test_split", "leave_task_out", "subsample", "predefined_split"]
 
 
 def _first_bad(mask: np.ndarray) -> tuple[int, ...]:
@@ -41,6 +42,9 @@ class RoutingData:
         True success probabilities (known only for simulated data).
     ids : array (n,), optional
         Query identifiers (e.g. the ``query_id`` of a long file); kept through selection and splits.
+    info : DataFrame with n rows, optional
+        Any other per-query columns a loader keeps (RouterBench's ``split``, original ``eval_name``...);
+        selected with the queries, so it stays aligned after every split.
     meta : dict
         Free-form provenance: dataset name, source file, rows dropped by a loader, simulator parameters.
 
@@ -55,6 +59,7 @@ class RoutingData:
     features: np.ndarray | None = None
     truth: np.ndarray | None = None
     ids: np.ndarray | None = None
+    info: pd.DataFrame | None = None
     meta: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -90,6 +95,12 @@ class RoutingData:
                                      f"{int(np.argmax(missing))}")
                 arr = arr.astype(str)
             setattr(self, name, arr)
+        if self.info is not None:
+            if not isinstance(self.info, pd.DataFrame):
+                raise ValueError(f"info must be a pandas DataFrame, got {type(self.info).__name__}")
+            if len(self.info) != n:
+                raise ValueError(f"info has {len(self.info)} rows but there are {n} queries")
+            self.info = self.info.reset_index(drop=True)
         self.meta = dict(self.meta or {})
 
     # -- validation -------------------------------------------------------------------------------------
@@ -161,7 +172,8 @@ class RoutingData:
         return len(self.models)
 
     def __repr__(self) -> str:
-        extras = [name for name in ("tasks", "prompts", "features", "truth", "ids") if getattr(self, name) is not None]
+        extras = [name for name in ("tasks", "prompts", "features", "truth", "ids", "info")
+                  if getattr(self, name) is not None]
         label = self.meta.get("name", "")
         label = f" {label!r}" if label else ""
         return (f"RoutingData{label}: {len(self)} queries x {self.n_models} models"
@@ -203,6 +215,7 @@ class RoutingData:
             prompts=pick(self.prompts, False),
             features=pick(self.features, False),
             ids=pick(self.ids, False),
+            info=None if self.info is None else self.info.iloc[rows],
             meta=dict(self.meta),
         )
 
@@ -299,3 +312,29 @@ def subsample(data: RoutingData, n: int, seed: int | np.random.Generator = 0) ->
         raise ValueError(f"n must be between 1 and {len(data)}, got {n}")
     rows = np.sort(_rng(seed).choice(len(data), size=int(n), replace=False))
     return data[rows]
+
+
+def predefined_split(data: RoutingData, column: str = "split", train: str | Sequence[str] = "train",
+                     test: str | Sequence[str] = "test") -> tuple[RoutingData, RoutingData]:
+    """Train and test parts from a split column the data carries in ``data.info`` (e.g. RouterBench's ``split``).
+
+    ``train`` and ``test`` are a label or a list of labels; a query with any other label is an error (name it
+    in ``train`` or ``test``), so no query goes missing unnoticed.
+    """
+    if data.info is None or column not in data.info.columns:
+        have = [] if data.info is None else list(data.info.columns)
+        raise KeyError(f"no per-query column {column!r} in data.info; this dataset has {have}")
+    labels = data.info[column].astype(str).to_numpy()
+    train_set = {train} if isinstance(train, str) else set(train)
+    test_set = {test} if isinstance(test, str) else set(test)
+    if train_set & test_set:
+        raise ValueError(f"labels {sorted(train_set & test_set)} are given for both train and test")
+    in_train, in_test = np.isin(labels, list(train_set)), np.isin(labels, list(test_set))
+    other = ~(in_train | in_test)
+    if other.any():
+        raise ValueError(f"{int(other.sum())} queries have {column} labels {sorted(set(labels[other]))}, neither "
+                         f"train {sorted(train_set)} nor test {sorted(test_set)}: add them to one of the two")
+    if not in_train.any() or not in_test.any():
+        raise ValueError(f"the {column!r} column leaves one side empty (train {int(in_train.sum())}, "
+                         f"test {int(in_test.sum())} queries)")
+    return data[in_train], data[in_test]

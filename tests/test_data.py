@@ -188,3 +188,16 @@ def test_subsample_is_seeded_and_without_replacement():
     assert not np.array_equal(a.ids, rk.subsample(data, 50, seed=2).ids)
     with pytest.raises(ValueError, match="n must be between 1 and 200"):
         rk.subsample(data, 201)
+
+
+def test_info_follows_selection_and_feeds_predefined_split():
+    import pandas as pd
+    data = make(6, info=pd.DataFrame({"split": ["train", "test"] * 3, "src": list("abcdef")}))
+    sub = data[[5, 0]]
+    assert list(sub.info["src"]) == ["f", "a"]
+    train, test = rk.predefined_split(data)
+    assert list(test.info["src"]) == ["b", "d", "f"] and len(train) == 3
+    with pytest.raises(KeyError, match=r"no per-query column 'fold' in data.info"):
+        rk.predefined_split(data, column="fold")
+    with pytest.raises(ValueError, match=r"info has 2 rows but there are 6 queries"):
+        make(6, info=pd.DataFrame({"x": [1, 2]}))
