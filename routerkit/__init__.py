@@ -5,11 +5,17 @@ structure (`RoutingData`), a generative benchmark with known ground truth (Route
 routing data (RouterBench, your own results), and the measuring instruments behind the notebook series.
 """
 from routerkit.data import RoutingData, leave_task_out, predefined_split, subsample, train_test_split
+from routerkit import encoders, routers  # noqa: E402  (routers and text encoders)
+from routerkit import metrics
+from routerkit.evaluate import evaluate
 from routerkit.loaders import fetch_routerbench, load_dataset, load_long, load_routerbench
+from routerkit.world import simulate
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "metrics",
+    "evaluate",
     "RoutingData",
     "train_test_split",
     "leave_task_out",
@@ -19,4 +25,7 @@ __all__ = [
     "load_routerbench",
     "fetch_routerbench",
     "load_long",
+    "routers",
+    "encoders",
+    "simulate",
 ]
