@@ -9,6 +9,7 @@ from routerkit import encoders, routers  # noqa: E402  (routers and text encoder
 from routerkit import metrics
 from routerkit.evaluate import evaluate
 from routerkit.loaders import fetch_routerbench, load_dataset, load_long, load_routerbench
+from routerkit.notebook import setup_notebook
 from routerkit.world import simulate
 
 __version__ = "0.1.0"
@@ -25,6 +26,7 @@ __all__ = [
     "load_routerbench",
     "fetch_routerbench",
     "load_long",
+    "setup_notebook",
     "routers",
     "encoders",
     "simulate",
