@@ -6,7 +6,7 @@ routing data (RouterBench, your own results), and the measuring instruments behi
 """
 from routerkit.data import RoutingData, leave_task_out, predefined_split, subsample, train_test_split
 from routerkit import encoders, routers  # noqa: E402  (routers and text encoders)
-from routerkit import metrics
+from routerkit import metrics, plots
 from routerkit.evaluate import evaluate
 from routerkit.loaders import fetch_routerbench, load_dataset, load_long, load_routerbench
 from routerkit.notebook import setup_notebook
@@ -16,6 +16,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "metrics",
+    "plots",
+    "widgets",
     "evaluate",
     "RoutingData",
     "train_test_split",
@@ -31,3 +33,11 @@ __all__ = [
     "encoders",
     "simulate",
 ]
+
+
+def __getattr__(name: str):
+    # ipywidgets comes with the notebooks extra, so rk.widgets is imported on first use, not with routerkit
+    if name == "widgets":
+        import importlib
+        return importlib.import_module("routerkit.widgets")
+    raise AttributeError(f"module 'routerkit' has no attribute {name!r}")

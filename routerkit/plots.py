@@ -1,0 +1,432 @@
+"""Charts of the series: functions that take routerkit's frames and return altair charts.
+
+Every chart follows the ``routerkit`` theme (registered and enabled when this module is imported), puts units
+in every axis title, carries tooltips, and embeds at most ``MAX_CHART_ROWS`` rows of data: curves are thinned
+and per-query data is aggregated in pandas before it reaches the chart.
+
+Conventions: cost is shown in $ per 1k queries (mean USD per query x 1000: the numbers stay readable);
+quality is the mean score in [0, 1]; a budget ``lam`` is the score a router gives up to save $1, so
+``lam = 0`` is the largest budget ("quality at any price") and budget axes run from large ``lam`` on the left
+to ``lam = 0`` on the right.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from routerkit import metrics
+from routerkit.data import RoutingData
+from routerkit.evaluate import SHARE_PREFIX
+from routerkit.notebook import MAX_CHART_ROWS
+
+__all__ = ["frontier", "collapse", "routing_mix", "solved_by_k", "win_loss", "learning_curve", "score_error",
+           "theme", "COST_TITLE", "QUALITY_TITLE", "BUDGET_TITLE"]
+
+# Tableau 10 then the light half of Tableau 20: distinct hues first, so a handful of routers never share one.
+PALETTE = ["#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#eeca3b", "#b279a2", "#ff9da6",
+           "#9d755d", "#bab0ac", "#9ecae9", "#ffbf79", "#ff9d98", "#88d27a", "#d6a5c9", "#fcbfd2"]
+ORACLE = "oracle"
+ZERO = "zero router (random mix)"
+REFERENCE_COLORS = {ORACLE: "#000000", ZERO: "#8c8c8c"}
+
+COST_TITLE = "Cost ($ per 1k queries)"
+QUALITY_TITLE = "Quality (mean score, 0-1)"
+BUDGET_TITLE = "Budget λ (score given up per $ saved; more money →)"
+SHARE_TITLE = "Share of queries (%)"
+_PER_1K = 1000.0
+# Reference curves are thinned to this many points; routers share what is left of the row budget.
+_REFERENCE_ROWS = 200
+_FRAME_COLUMNS = ("router", "lam", "quality", "cost", "top_model", "top_share")
+
+
+@alt.theme.register("routerkit", enable=True)
+def theme() -> alt.theme.ThemeConfig:
+    """The one look of the series: larger type, light grid, left-aligned titles, a fixed palette."""
+    return {
+        "config": {
+            "view": {"continuousWidth": 460, "continuousHeight": 300, "stroke": None},
+            "font": "Helvetica, Arial, sans-serif",
+            "title": {"fontSize": 15, "anchor": "start", "subtitleFontSize": 12, "subtitleColor": "#555555"},
+            "axis": {"labelFontSize": 11, "titleFontSize": 12, "gridColor": "#e6e6e6", "titleFontWeight": "normal"},
+            "legend": {"labelFontSize": 11, "titleFontSize": 12, "labelLimit": 280},
+            "range": {"category": PALETTE},
+            "point": {"size": 40},
+            "line": {"strokeWidth": 2},
+        }
+    }
+
+
+# -- frames -------------------------------------------------------------------------------------------------
+def _check_curves(curves: Any, what: str) -> pd.DataFrame:
+    if not isinstance(curves, pd.DataFrame):
+        raise TypeError(f"{what} needs an evaluate frame (a DataFrame), got {type(curves).__name__}")
+    missing = [c for c in _FRAME_COLUMNS if c not in curves.columns]
+    if missing:
+        raise ValueError(f"{what} needs an evaluate frame (routerkit.evaluate); missing columns {missing}")
+    if curves.empty:
+        raise ValueError(f"{what}: the frame is empty")
+    return curves
+
+
+def _thin(frame: pd.DataFrame, max_rows: int, by: str | None = None) -> pd.DataFrame:
+    """Keep at most ``max_rows`` rows in all, spread evenly within each group, first and last kept.
+
+    Curves are smooth in their sweep order, so evenly spaced points keep their shape."""
+    groups = [frame] if by is None else [g for _, g in frame.groupby(by, sort=False)]
+    per_group = max(2, max_rows // max(1, len(groups)))
+    kept = [g if len(g) <= per_group else g.iloc[np.unique(np.linspace(0, len(g) - 1, per_group).round().astype(int))]
+            for g in groups]
+    return pd.concat(kept, ignore_index=True)
+
+
+def _points(frame: pd.DataFrame) -> pd.DataFrame:
+    """The columns a curve chart embeds, with cost in $ per 1k queries and sorted by sweep order."""
+    out = frame[list(_FRAME_COLUMNS)].copy()
+    out["router"] = out["router"].astype(str)
+    out["cost_1k"] = out["cost"] * _PER_1K
+    # routers keep the frame's order (it is the legend's); each curve runs from thrifty to lavish
+    rank = out["router"].map({name: k for k, name in enumerate(pd.unique(out["router"]))})
+    return out.assign(rank=rank).sort_values(["rank", "lam"], ascending=[True, False], kind="stable").drop(
+        columns="rank")
+
+
+def _router_colors(names: list[str]) -> alt.Scale:
+    """A colour per router plus fixed greys/black for the references, so every layer shares one legend."""
+    routers = [n for n in names if n not in REFERENCE_COLORS]
+    refs = [n for n in REFERENCE_COLORS if n in names]
+    colors = [PALETTE[k % len(PALETTE)] for k in range(len(routers))] + [REFERENCE_COLORS[n] for n in refs]
+    return alt.Scale(domain=routers + refs, range=colors)
+
+
+def _cost_x(log: bool, field: str = "cost_1k") -> alt.X:
+    title = COST_TITLE[:-1] + (", log scale)" if log else ")")
+    return alt.X(f"{field}:Q", title=title, scale=alt.Scale(type="log" if log else "linear", zero=False, nice=False))
+
+
+def _quality_y(field: str = "quality") -> alt.Y:
+    return alt.Y(f"{field}:Q", title=QUALITY_TITLE, scale=alt.Scale(zero=False))
+
+
+def _budget_x() -> alt.X:
+    # symlog shows lam = 0 (the largest budget) next to budgets spread over decades
+    return alt.X("lam:Q", title=BUDGET_TITLE, scale=alt.Scale(type="symlog", reverse=True))
+
+
+_CURVE_TOOLTIP = [
+    alt.Tooltip("router:N", title="router"),
+    alt.Tooltip("lam:Q", title="budget λ", format=".3g"),
+    alt.Tooltip("quality:Q", title="quality", format=".3f"),
+    alt.Tooltip("cost_1k:Q", title="$ per 1k queries", format=".3f"),
+    alt.Tooltip("top_model:N", title="top model"),
+    alt.Tooltip("top_share:Q", title="top-model share", format=".1%"),
+]
+
+
+def _model_labels(models: pd.DataFrame, x: alt.X, y: alt.Y) -> list[alt.Chart]:
+    """Model names beside their points: left of the dearest models, so none runs off the plot or under the legend."""
+    dear = models["cost_1k"] >= 0.5 * models["cost_1k"].max()
+    style = dict(dy=-4, fontSize=10, color="#444444")
+    return [alt.Chart(models[~dear]).mark_text(align="left", dx=6, **style).encode(x, y, text="label:N"),
+            alt.Chart(models[dear]).mark_text(align="right", dx=-6, **style).encode(x, y, text="label:N")]
+
+
+# -- the frontier ---------------------------------------------------------------------------------------------
+def frontier(curves: pd.DataFrame | None, data: RoutingData, target: float | None = None,
+             log_cost: bool | None = None, title: str = "Cost-quality frontier") -> alt.LayerChart:
+    """Routers on the cost-quality plane, against single models, the zero router and the oracle.
+
+    Parameters
+    ----------
+    curves : DataFrame or None
+        An evaluate frame (``routerkit.evaluate``), any number of routers; each is drawn as a line through
+        its budgets. ``None`` draws the references alone.
+    data : RoutingData
+        The queries the curves were measured on: single models (labelled points), the zero router (their
+        non-decreasing convex hull: random mixing of whole models), the oracle's frontier and its point.
+    target : float, optional
+        A target quality, drawn as a horizontal rule (e.g. the top model's quality).
+    log_cost : bool, optional
+        Log cost axis (default: when every cost is positive; cheap models differ by decades).
+    """
+    models = metrics.single_model_points(data)
+    models["cost_1k"] = models["cost"] * _PER_1K
+    models["label"] = models["model"].str.split("/").str[-1]
+    zc, zq = metrics.zero_router(data)
+    zero = pd.DataFrame({"router": ZERO, "cost_1k": zc * _PER_1K, "quality": zq})
+    fc, fq = metrics.oracle_frontier(data)
+    oracle = _thin(pd.DataFrame({"router": ORACLE, "cost_1k": fc * _PER_1K, "quality": fq}), _REFERENCE_ROWS)
+    ocost, oquality = metrics.oracle_choice(data).point
+    opoint = pd.DataFrame({"router": [ORACLE], "cost_1k": [ocost * _PER_1K], "quality": [oquality],
+                           "label": ["oracle"]})
+    budget = MAX_CHART_ROWS - len(models) - len(zero) - len(oracle) - len(opoint) - 1
+    routers = pd.DataFrame(columns=[*_FRAME_COLUMNS, "cost_1k"])
+    if curves is not None:
+        routers = _thin(_points(_check_curves(curves, "frontier")), budget, by="router")
+    names = list(pd.unique(routers["router"])) + [ORACLE, ZERO]
+    if log_cost is None:
+        log_cost = bool((routers["cost_1k"] > 0).all() and (models["cost_1k"] > 0).all() and fc.min() > 0)
+    x, y = _cost_x(log_cost), _quality_y()
+    color = alt.Color("router:N", title="Router", scale=_router_colors(names), sort=names)
+    ref_tooltip = [alt.Tooltip("router:N", title="curve"), alt.Tooltip("quality:Q", format=".3f"),
+                   alt.Tooltip("cost_1k:Q", title="$ per 1k queries", format=".3f")]
+
+    layers = [
+        alt.Chart(zero).mark_line(strokeDash=[5, 4]).encode(x, y, color, tooltip=ref_tooltip),
+        alt.Chart(oracle).mark_line(strokeWidth=1.5).encode(x, y, color, tooltip=ref_tooltip),
+        alt.Chart(models).mark_point(filled=True, color="#444444", size=50).encode(
+            x, y, tooltip=[alt.Tooltip("model:N"), alt.Tooltip("quality:Q", format=".3f"),
+                           alt.Tooltip("cost_1k:Q", title="$ per 1k queries", format=".3f")]),
+        *_model_labels(models, x, y),
+        alt.Chart(opoint).mark_point(shape="diamond", filled=True, size=160, color="black").encode(
+            x, y, tooltip=ref_tooltip),
+        alt.Chart(opoint).mark_text(align="right", dx=-9, fontWeight="bold").encode(x, y, text="label:N"),
+    ]
+    if not routers.empty:
+        layers.append(alt.Chart(routers).mark_line(point=True).encode(
+            x, y, color, order=alt.Order("lam:Q", sort="descending"), tooltip=_CURVE_TOOLTIP))
+    if target is not None:
+        rule = pd.DataFrame({"quality": [float(target)], "label": [f"target {float(target):.3f}"]})
+        layers.append(alt.Chart(rule).mark_rule(color="#b22222", strokeDash=[2, 2]).encode(
+            y, tooltip=[alt.Tooltip("label:N", title="target quality")]))
+    return alt.layer(*layers).properties(
+        title=alt.Title(title, subtitle="Single models (grey), zero router (dashed), oracle (black)"))
+
+
+# -- collapse and the routing mix -----------------------------------------------------------------------------
+def collapse(curves: pd.DataFrame, oracle: pd.DataFrame | None = None, data: RoutingData | None = None,
+             x: str = "lam") -> alt.Chart:
+    """Routing collapse: the top model's call rate against the budget, one line per router.
+
+    Parameters
+    ----------
+    curves : DataFrame
+        An evaluate frame; ``top_share`` is each router's call rate of its top model.
+    oracle : DataFrame, optional
+        The oracle's curve for reference (``metrics.oracle_curve(data)``); computed from ``data`` when only
+        ``data`` is given; left out when neither is.
+    x : ``"lam"`` or ``"cost"``
+        Budget axis: ``lam`` (routers' own budget grids; more money to the right) or the cost they reach
+        ($ per 1k queries, comparable across routers whatever their grids).
+    """
+    if x not in ("lam", "cost"):
+        raise ValueError(f"x must be 'lam' or 'cost', got {x!r}")
+    frames = [_check_curves(curves, "collapse")]
+    if oracle is None and data is not None:
+        oracle = metrics.oracle_curve(data)
+    if oracle is not None:
+        frames.append(_check_curves(oracle, "collapse (oracle)").assign(router=ORACLE))
+    points = _thin(_points(pd.concat(frames, ignore_index=True)), MAX_CHART_ROWS, by="router")
+    names = list(pd.unique(points["router"]))
+    xenc = _budget_x() if x == "lam" else _cost_x(bool((points["cost_1k"] > 0).all()))
+    return alt.Chart(points).mark_line(point=True).encode(
+        xenc,
+        alt.Y("top_share:Q", title="Top-model call rate (% of queries)", axis=alt.Axis(format="%"),
+              scale=alt.Scale(domain=[0, 1])),
+        alt.Color("router:N", title="Router", scale=_router_colors(names), sort=names),
+        order=alt.Order("lam:Q", sort="descending"),
+        tooltip=_CURVE_TOOLTIP,
+    ).properties(title=alt.Title("Routing collapse", subtitle="Share of queries sent to each router's top model"))
+
+
+def _one_router(curve: pd.DataFrame, router: str | None, what: str) -> pd.DataFrame:
+    curve = _check_curves(curve, what)
+    names = list(pd.unique(curve["router"]))
+    if router is None:
+        if len(names) > 1:
+            raise ValueError(f"{what} draws one router and the frame has {len(names)} ({names}): pass router=")
+        router = names[0]
+    if router not in names:
+        raise ValueError(f"router {router!r} is not in the frame; it has {names}")
+    return curve[curve["router"] == router]
+
+
+def routing_mix(curve: pd.DataFrame, router: str | None = None) -> alt.Chart:
+    """Share of queries routed to each model against the budget, stacked (one router).
+
+    ``curve``: an evaluate frame of one router, or of several with ``router`` naming the one to draw.
+    """
+    one = _one_router(curve, router, "routing_mix")
+    share_cols = [c for c in one.columns if c.startswith(SHARE_PREFIX)]
+    long = one.melt(id_vars=["router", "lam", "quality", "cost"], value_vars=share_cols, var_name="model",
+                    value_name="share")
+    models = [c[len(SHARE_PREFIX):] for c in share_cols]
+    long["model"] = long["model"].str[len(SHARE_PREFIX):]
+    long["stack"] = long["model"].map({m: k for k, m in enumerate(models)})
+    long["cost_1k"] = long["cost"] * _PER_1K
+    long = long.drop(columns="cost")
+    name = str(one["router"].iloc[0])
+    return alt.Chart(long).mark_area(interpolate="step-after", opacity=0.9).encode(
+        _budget_x(),
+        alt.Y("share:Q", title=SHARE_TITLE, stack="zero", axis=alt.Axis(format="%")),
+        alt.Color("model:N", title="Model", sort=models, scale=alt.Scale(scheme="tableau20")),
+        order=alt.Order("stack:Q"),
+        tooltip=[alt.Tooltip("model:N"), alt.Tooltip("share:Q", format=".1%"),
+                 alt.Tooltip("lam:Q", title="budget λ", format=".3g"),
+                 alt.Tooltip("quality:Q", format=".3f"),
+                 alt.Tooltip("cost_1k:Q", title="$ per 1k queries", format=".3f")],
+    ).properties(title=alt.Title(f"Routing mix: {name}", subtitle="Share of queries per model at each budget"))
+
+
+# -- plateau diagnostics --------------------------------------------------------------------------------------
+def _table(table_or_choices, data, threshold, fn, what: str) -> pd.DataFrame:
+    if isinstance(table_or_choices, pd.DataFrame):
+        return table_or_choices
+    if data is None:
+        raise ValueError(f"{what}: pass the metrics table, or the choices with data=")
+    return fn(table_or_choices, data, threshold)
+
+
+def solved_by_k(table_or_choices: pd.DataFrame | Mapping[str, Any], data: RoutingData | None = None,
+                threshold: float = 0.5) -> alt.Chart:
+    """How many routers solve each query: a bar per ``k = 0..R``.
+
+    Pass ``metrics.solved_by_k``'s table, or the choices ``{router: (n,) model indices}`` with ``data``.
+    Tall bars at both ends and little between: the routers solve the same easy queries and fail the same hard
+    ones (the plateau).
+    """
+    table = _table(table_or_choices, data, threshold, metrics.solved_by_k, "solved_by_k")
+    r = int(table["k"].max())
+    return alt.Chart(table).mark_bar().encode(
+        alt.X("k:O", title=f"Routers that solve the query (count, of {r})", axis=alt.Axis(labelAngle=0)),
+        alt.Y("share:Q", title=SHARE_TITLE, axis=alt.Axis(format="%")),
+        color=alt.condition(alt.datum.k == 0, alt.value("#e45756"), alt.value("#4c78a8")),
+        tooltip=[alt.Tooltip("k:O", title="routers solving"), alt.Tooltip("queries:Q", title="queries"),
+                 alt.Tooltip("share:Q", format=".1%")],
+    ).properties(title=alt.Title("Solved by k routers", subtitle="Red: queries no router solves"))
+
+
+def win_loss(table_or_choices: pd.DataFrame | Mapping[str, Any], data: RoutingData | None = None,
+             threshold: float = 0.5) -> alt.LayerChart:
+    """Paired wins as a heatmap: cell (a, b) = share of queries where router a succeeds and b fails.
+
+    Pass ``metrics.win_loss``'s square table, or the choices ``{router: (n,) model indices}`` with ``data``.
+    """
+    table = _table(table_or_choices, data, threshold, metrics.win_loss, "win_loss")
+    names = [str(n) for n in table.index]
+    long = table.rename_axis(index="winner", columns="loser").stack().rename("share").reset_index()
+    long[["winner", "loser"]] = long[["winner", "loser"]].astype(str)
+    base = alt.Chart(long).encode(
+        alt.X("loser:N", title="Router b (fails)", sort=names, axis=alt.Axis(labelAngle=-40)),
+        alt.Y("winner:N", title="Router a (succeeds)", sort=names),
+        tooltip=[alt.Tooltip("winner:N", title="a succeeds"), alt.Tooltip("loser:N", title="b fails"),
+                 alt.Tooltip("share:Q", title="share of queries", format=".1%")],
+    )
+    top = float(long["share"].max()) or 1.0
+    cells = base.mark_rect().encode(alt.Color("share:Q", title=SHARE_TITLE, legend=alt.Legend(format="%"),
+                                              scale=alt.Scale(scheme="blues", domain=[0, top])))
+    text = base.mark_text(fontSize=10).encode(
+        text=alt.Text("share:Q", format=".0%"),
+        color=alt.condition(alt.datum.share > top / 2, alt.value("white"), alt.value("black")))
+    return (cells + text).properties(
+        title=alt.Title("Paired wins", subtitle="Wins that cancel both ways: routers differ by chance, not skill"))
+
+
+# -- learning curves and score errors -------------------------------------------------------------------------
+_TITLES = {
+    "n_train": "Training queries (count, log scale)",
+    "train_size": "Training queries (count, log scale)",
+    "encoder_quality": "Encoder quality (R², 0-1)",
+    "aiq": "AIQ (mean quality over the cost range, 0-1)",
+    "quality": QUALITY_TITLE,
+    "cost": COST_TITLE,
+}
+
+
+def learning_curve(frame: pd.DataFrame, x: str = "n_train", y: str = "aiq", color: str = "router",
+                   references: Mapping[str, float] | None = None, x_title: str | None = None,
+                   y_title: str | None = None, log_x: bool | None = None) -> alt.LayerChart:
+    """A metric against a resource (training size, encoder quality...), one line per ``color`` group.
+
+    Rows that repeat an ``(x, color)`` pair (seeds) are averaged, with their min-max range as a band.
+    ``references`` draws horizontal rules, e.g. ``{"oracle": 0.975, "zero router": 0.823}``: the band moves a
+    little, the oracle stays far. Axis titles default to known columns' titles with units; pass ``x_title`` /
+    ``y_title`` for others. ``log_x`` defaults to True for a training size.
+    """
+    missing = [c for c in (x, y, color) if c not in frame.columns]
+    if missing:
+        raise ValueError(f"learning_curve: the frame has no column(s) {missing}; it has {list(frame.columns)}")
+    stats = (frame.groupby([color, x], sort=False)[y].agg(["mean", "min", "max", "count"]).reset_index()
+             .rename(columns={"mean": y, "min": "low", "max": "high", "count": "runs"}))
+    stats[color] = stats[color].astype(str)
+    if log_x is None:
+        log_x = x in ("n_train", "train_size")
+    x_title = x_title or _TITLES.get(x, x)
+    if not log_x:
+        x_title = x_title.replace(", log scale", "")
+    xenc = alt.X(f"{x}:Q", title=x_title, scale=alt.Scale(type="log" if log_x else "linear", zero=False))
+    y_title = y_title or _TITLES.get(y, y)
+    yenc = alt.Y(f"{y}:Q", title=y_title, scale=alt.Scale(zero=False))
+    cenc = alt.Color(f"{color}:N", title=color.replace("_", " ").capitalize())
+    tooltip = [alt.Tooltip(f"{color}:N"), alt.Tooltip(f"{x}:Q", format=".3g"), alt.Tooltip(f"{y}:Q", format=".3f"),
+               alt.Tooltip("low:Q", title="min over runs", format=".3f"),
+               alt.Tooltip("high:Q", title="max over runs", format=".3f"), alt.Tooltip("runs:Q")]
+    base = alt.Chart(stats)
+    # every layer repeats the axis title: Vega-Lite would otherwise join the layers' field names into it
+    layers = [base.mark_area(opacity=0.18).encode(xenc, alt.Y("low:Q", title=y_title), alt.Y2("high:Q"), cenc,
+                                                  tooltip=tooltip),
+              base.mark_line(point=True).encode(xenc, yenc, cenc, tooltip=tooltip)]
+    if references:
+        refs = pd.DataFrame({"reference": list(references), y: [float(v) for v in references.values()]})
+        rules = alt.Chart(refs).encode(yenc, tooltip=[alt.Tooltip("reference:N"),
+                                                                 alt.Tooltip(f"{y}:Q", format=".3f")])
+        layers += [rules.mark_rule(color="black", strokeDash=[4, 3]),
+                   rules.mark_text(align="left", x=4, dy=-6, fontSize=10).encode(text="reference:N")]
+    return alt.layer(*layers).properties(
+        title=alt.Title("Learning curve", subtitle="Mean over runs; band: min to max"))
+
+
+def score_error(predicted, data: RoutingData, bins: int = 20, name: str | None = None) -> alt.LayerChart:
+    """Predicted scores against the true success probabilities (``data.truth``, simulated data only).
+
+    ``predicted``: a fitted router (its ``predict(data)``) or an ``(n, m)`` array. Every (query, model) pair
+    falls in a 2-D bin (``bins`` x ``bins`` over [0, 1]); the heatmap counts them, the line is the mean truth
+    per predicted bin (on the diagonal: calibrated) and the title gives the mean absolute error.
+    """
+    if data.truth is None:
+        raise ValueError("score_error needs true success probabilities (data.truth), which only simulated data "
+                         "has (routerkit.simulate); on real data compare routers by their routing instead")
+    if hasattr(predicted, "predict"):
+        name = name or getattr(predicted, "name", type(predicted).__name__)
+        predicted = predicted.predict(data)
+    pred = np.asarray(predicted, dtype=float)
+    if pred.shape != data.truth.shape:
+        raise ValueError(f"predicted scores have shape {pred.shape}, the data's truth {data.truth.shape}")
+    if int(bins) < 2:
+        raise ValueError(f"bins must be at least 2, got {bins}")
+    p, t = pred.ravel(), data.truth.ravel()
+    edges = np.linspace(0.0, 1.0, int(bins) + 1)
+
+    def bin_of(v):
+        return np.clip(np.searchsorted(edges, v, side="right") - 1, 0, int(bins) - 1)
+
+    pb, tb = bin_of(p), bin_of(t)
+    cells = (pd.DataFrame({"pb": pb, "tb": tb}).value_counts().rename("pairs").reset_index())
+    width = 1.0 / int(bins)
+    cells["pred_lo"], cells["true_lo"] = cells["pb"] * width, cells["tb"] * width
+    cells["pred_hi"], cells["true_hi"] = cells["pred_lo"] + width, cells["true_lo"] + width
+    calib = (pd.DataFrame({"pb": pb, "truth": t, "pred": p}).groupby("pb")
+             .agg(pred=("pred", "mean"), truth=("truth", "mean"), pairs=("truth", "size")).reset_index())
+    mae = float(np.abs(p - t).mean())
+    unit = alt.Scale(domain=[0, 1])
+    x_title, y_title = "Predicted score (0-1)", "True success probability (0-1)"
+    heat = alt.Chart(cells).mark_rect().encode(
+        alt.X("pred_lo:Q", title=x_title, scale=unit), alt.X2("pred_hi:Q"),
+        alt.Y("true_lo:Q", title=y_title, scale=unit), alt.Y2("true_hi:Q"),
+        alt.Color("pairs:Q", title="(query, model) pairs (count)", scale=alt.Scale(type="log", scheme="greys")),
+        tooltip=[alt.Tooltip("pred_lo:Q", title="predicted from", format=".2f"),
+                 alt.Tooltip("true_lo:Q", title="true from", format=".2f"), alt.Tooltip("pairs:Q")])
+    diagonal = alt.Chart(pd.DataFrame({"pred": [0.0, 1.0], "truth": [0.0, 1.0], "line": "perfect calibration"})
+                         ).mark_line(color="#b22222", strokeDash=[4, 3], strokeWidth=1).encode(
+        alt.X("pred:Q", title=x_title, scale=unit), alt.Y("truth:Q", title=y_title, scale=unit),
+        tooltip=[alt.Tooltip("line:N")])
+    line = alt.Chart(calib).mark_line(point=True, color="#f58518").encode(
+        alt.X("pred:Q", title=x_title, scale=unit), alt.Y("truth:Q", title=y_title, scale=unit),
+        tooltip=[alt.Tooltip("pred:Q", title="mean predicted", format=".3f"),
+                 alt.Tooltip("truth:Q", title="mean truth", format=".3f"), alt.Tooltip("pairs:Q")])
+    label = f"{name}: " if name else ""
+    return alt.layer(heat, diagonal, line).properties(
+        title=alt.Title(f"{label}predicted vs true scores (MAE {mae:.3f})",
+                        subtitle="Orange: mean truth per predicted bin; dashed: perfect calibration"))

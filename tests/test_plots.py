@@ -1,0 +1,240 @@
+"""Chart specs: valid Vega-Lite v5, the right fields, titles with units, tooltips, and a bounded data size."""
+import json
+from pathlib import Path
+
+import altair as alt
+import jsonschema
+import numpy as np
+import pandas as pd
+import pytest
+
+import routerkit as rk
+from routerkit import metrics, plots
+from routerkit.notebook import MAX_CHART_ROWS
+
+SCHEMA = json.loads((Path(alt.__file__).parent / "vegalite" / "v5" / "schema" / "vega-lite-schema.json").read_text())
+VALIDATOR = jsonschema.Draft7Validator(SCHEMA)
+
+
+@pytest.fixture(scope="module")
+def world():
+    data = rk.simulate(1500, seed=0)
+    train, test = rk.train_test_split(data, seed=0)
+    routers = {name: rk.routers.make(name).fit(train) for name in ("task_best", "linear", "knn")}
+    curves = rk.evaluate(routers, test)
+    choices = {name: r.route(test, 0.0) for name, r in routers.items()}
+    return test, routers, curves, choices
+
+
+def spec(chart) -> dict:
+    """The chart's Vega-Lite dict, validated against the v5 schema altair ships, data size checked."""
+    out = chart.to_dict()
+    assert out["$schema"].startswith("https://vega.github.io/schema/vega-lite/v5")
+    VALIDATOR.validate(out)
+    assert inline_rows(out) <= MAX_CHART_ROWS
+    return out
+
+
+def inline_rows(out: dict) -> int:
+    return sum(len(v) for v in out.get("datasets", {}).values())
+
+
+def views(node):
+    """Every unit view (a dict with a mark) in a layered or concatenated spec."""
+    if "mark" in node:
+        yield node
+    for key in ("layer", "hconcat", "vconcat", "concat"):
+        for child in node.get(key, []):
+            yield from views(child)
+
+
+def dataset(out: dict, view: dict) -> list[dict]:
+    return out["datasets"][view["data"]["name"]]
+
+
+def marks(out: dict) -> list[str]:
+    return [v["mark"]["type"] if isinstance(v["mark"], dict) else v["mark"] for v in views(out)]
+
+
+def check_axes(out: dict) -> None:
+    """Every positional axis has one title with a unit in parentheses, the same in every layer (Vega-Lite would
+    otherwise join differing titles), and every non-text mark has a tooltip."""
+    for channel in ("x", "y"):
+        titles = {v["encoding"][channel].get("title") for v in views(out) if channel in v.get("encoding", {})}
+        assert len(titles) == 1, f"{channel} titles differ between layers: {titles}"
+        title = titles.pop()
+        assert title and "(" in title and title.endswith(")"), f"{channel} title without a unit: {title!r}"
+    for v in views(out):
+        mark = v["mark"]["type"] if isinstance(v["mark"], dict) else v["mark"]
+        if mark not in ("text",) and "x" in v["encoding"] and "y" in v["encoding"]:
+            assert "tooltip" in v["encoding"], f"a {mark} layer has no tooltip"
+
+
+def test_theme_is_registered_and_active():
+    assert "routerkit" in alt.theme.names()
+    assert alt.theme.active == "routerkit"
+    out = alt.Chart(pd.DataFrame({"a": [1]})).mark_point().encode(x="a:Q").to_dict()
+    assert out["config"]["range"]["category"] == plots.PALETTE
+
+
+def test_frontier_shows_models_hull_oracle_routers_and_target(world):
+    test, _, curves, _ = world
+    out = spec(plots.frontier(curves, test, target=0.85))
+    check_axes(out)
+    all_views = list(views(out))
+    assert "$ per 1k queries" in all_views[0]["encoding"]["x"]["title"]
+    assert all_views[0]["encoding"]["y"]["title"].startswith("Quality")
+    assert set(marks(out)) >= {"line", "point", "text", "rule"}
+    curve_view = next(v for v in all_views if v["encoding"].get("order"))
+    rows = pd.DataFrame(dataset(out, curve_view))
+    assert set(rows["router"]) == {"task_best", "linear", "knn"}
+    merged = rows.merge(curves, on=["router", "lam"], suffixes=("", "_frame"))
+    np.testing.assert_allclose(merged["cost_1k"], merged["cost_frame"] * 1000)
+    labels = pd.DataFrame([r for v in all_views if v["mark"]["type"] == "text" for r in dataset(out, v)])
+    assert set(test.models) <= set(labels["model"])
+    assert "oracle" in set(labels["label"])
+    oracle_row = labels[labels["label"] == "oracle"].iloc[0]
+    cost, quality = metrics.oracle_choice(test).point
+    assert oracle_row["cost_1k"] == pytest.approx(cost * 1000) and oracle_row["quality"] == pytest.approx(quality)
+    rule = next(v for v in all_views if v["mark"]["type"] == "rule")
+    assert dataset(out, rule)[0]["quality"] == 0.85
+    colors = curve_view["encoding"]["color"]["scale"]
+    assert colors["domain"][-2:] == [plots.ORACLE, plots.ZERO]
+    assert colors["range"][-2:] == ["#000000", "#8c8c8c"]
+    assert all_views[0]["encoding"]["x"]["scale"]["type"] == "log"
+
+
+def test_frontier_thins_many_routers_under_the_row_limit(world):
+    test, _, curves, _ = world
+    one = curves[curves["router"] == "linear"]
+    big = pd.concat([one.assign(router=f"r{k}", lam=np.linspace(0, 10, len(one)))
+                     for k in range(150)], ignore_index=True)
+    big = pd.concat([big] * 3, ignore_index=True)
+    assert len(big) > 3 * MAX_CHART_ROWS
+    out = spec(plots.frontier(big, test))
+    assert inline_rows(out) <= MAX_CHART_ROWS
+    curve_view = next(v for v in views(out) if v["encoding"].get("order"))
+    assert len({r["router"] for r in dataset(out, curve_view)}) == 150
+
+
+def test_frontier_without_routers_and_with_free_calls(world):
+    test, _, curves, _ = world
+    assert "order" not in json.dumps([v["encoding"] for v in views(spec(plots.frontier(None, test)))])
+    free = curves.assign(cost=np.where(curves["lam"] > 0, curves["cost"], 0.0))
+    out = spec(plots.frontier(free, test))
+    assert next(views(out))["encoding"]["x"]["scale"]["type"] == "linear", "log scale cannot show a cost of 0"
+
+
+def test_collapse_plots_top_share_with_the_oracle(world):
+    test, _, curves, _ = world
+    from_data = spec(plots.collapse(curves, data=test))
+    from_frame = spec(plots.collapse(curves, oracle=metrics.oracle_curve(test)))
+    assert from_data == from_frame
+    check_axes(from_data)
+    enc = from_data["encoding"]
+    assert enc["y"]["field"] == "top_share" and "%" in enc["y"]["title"]
+    assert enc["x"]["field"] == "lam" and enc["x"]["scale"] == {"type": "symlog", "reverse": True}
+    assert "λ" in enc["x"]["title"]
+    rows = pd.DataFrame(from_data["datasets"][from_data["data"]["name"]])
+    assert list(pd.unique(rows["router"])) == ["task_best", "linear", "knn", "oracle"]
+    oracle0 = rows[(rows["router"] == "oracle") & (rows["lam"] == 0)]["top_share"].iloc[0]
+    assert oracle0 < rows[(rows["router"] == "linear") & (rows["lam"] == 0)]["top_share"].iloc[0]
+    alone = spec(plots.collapse(curves))
+    assert "oracle" not in {r["router"] for r in alone["datasets"][alone["data"]["name"]]}
+    by_cost = spec(plots.collapse(curves, data=test, x="cost"))
+    assert by_cost["encoding"]["x"]["field"] == "cost_1k"
+    with pytest.raises(ValueError, match="x must be"):
+        plots.collapse(curves, x="budget")
+
+
+def test_routing_mix_stacks_shares_per_model(world):
+    test, _, curves, _ = world
+    out = spec(plots.routing_mix(curves, router="linear"))
+    check_axes(out)
+    assert out["mark"]["type"] == "area"
+    assert out["encoding"]["y"]["stack"] == "zero" and out["encoding"]["color"]["field"] == "model"
+    rows = pd.DataFrame(out["datasets"][out["data"]["name"]])
+    assert set(rows["model"]) == set(test.models)
+    np.testing.assert_allclose(rows.groupby("lam")["share"].sum(), 1.0)
+    assert "linear" in out["title"]["text"]
+    with pytest.raises(ValueError, match="pass router="):
+        plots.routing_mix(curves)
+    with pytest.raises(ValueError, match="not in the frame"):
+        plots.routing_mix(curves, router="nope")
+    single = spec(plots.routing_mix(curves[curves["router"] == "knn"]))
+    assert "knn" in single["title"]["text"]
+
+
+def test_solved_by_k_bars(world):
+    test, _, _, choices = world
+    from_choices = spec(plots.solved_by_k(choices, test))
+    from_table = spec(plots.solved_by_k(metrics.solved_by_k(choices, test)))
+    assert from_choices == from_table
+    check_axes(from_choices)
+    rows = pd.DataFrame(from_choices["datasets"][from_choices["data"]["name"]])
+    assert list(rows["k"]) == [0, 1, 2, 3] and rows["queries"].sum() == len(test)
+    assert "of 3" in from_choices["encoding"]["x"]["title"]
+    with pytest.raises(ValueError, match="data="):
+        plots.solved_by_k(choices)
+
+
+def test_win_loss_heatmap(world):
+    test, _, _, choices = world
+    out = spec(plots.win_loss(choices, test))
+    assert marks(out) == ["rect", "text"]
+    rows = pd.DataFrame(out["datasets"][out["data"]["name"]])
+    assert len(rows) == 9
+    table = metrics.win_loss(choices, test)
+    got = rows.set_index(["winner", "loser"])["share"]
+    assert got[("linear", "task_best")] == pytest.approx(table.loc["linear", "task_best"])
+    enc = out["layer"][0]["encoding"]
+    assert enc["x"]["title"] == "Router b (fails)" and enc["y"]["title"] == "Router a (succeeds)"
+    assert "%" in out["layer"][0]["encoding"]["color"]["title"]
+    assert spec(plots.win_loss(table)) == out
+
+
+def test_learning_curve_averages_runs_and_draws_references():
+    frame = pd.DataFrame({"router": np.repeat(["knn", "linear"], 6),
+                          "n_train": np.tile([100, 100, 300, 300, 1000, 1000], 2),
+                          "aiq": np.linspace(0.80, 0.86, 12)})
+    out = spec(plots.learning_curve(frame, references={"oracle": 0.975, "zero router": 0.823}))
+    check_axes(out)
+    line = next(v for v in views(out) if v["mark"]["type"] == "line")
+    rows = pd.DataFrame(dataset(out, line))
+    assert len(rows) == 6 and (rows["runs"] == 2).all()
+    knn100 = frame[(frame["router"] == "knn") & (frame["n_train"] == 100)]["aiq"]
+    row = rows[(rows["router"] == "knn") & (rows["n_train"] == 100)].iloc[0]
+    assert (row["aiq"], row["low"], row["high"]) == pytest.approx((knn100.mean(), knn100.min(), knn100.max()))
+    assert line["encoding"]["x"]["scale"]["type"] == "log"
+    assert "rule" in marks(out)
+    linear = spec(plots.learning_curve(frame.rename(columns={"n_train": "epochs"}), x="epochs",
+                                       x_title="Fine-tuning epochs (count)"))
+    assert next(views(linear))["encoding"]["x"]["title"] == "Fine-tuning epochs (count)"
+    with pytest.raises(ValueError, match="no column"):
+        plots.learning_curve(frame, y="quality")
+
+
+def test_score_error_bins_pairs_against_truth(world):
+    test, routers, _, _ = world
+    out = spec(plots.score_error(routers["linear"], test, bins=10))
+    check_axes(out)
+    heat = next(views(out))
+    cells = pd.DataFrame(dataset(out, heat))
+    assert len(cells) <= 100 and cells["pairs"].sum() == len(test) * test.n_models
+    pred = routers["linear"].predict(test)
+    mae = np.abs(pred - test.truth).mean()
+    assert f"MAE {mae:.3f}" in out["title"]["text"] and out["title"]["text"].startswith("linear")
+    assert spec(plots.score_error(pred, test, bins=10, name="linear")) == out
+    no_truth = rk.RoutingData(test.scores, test.costs, test.models)
+    with pytest.raises(ValueError, match="truth"):
+        plots.score_error(pred, no_truth)
+    with pytest.raises(ValueError, match="shape"):
+        plots.score_error(pred[:, :3], test)
+
+
+def test_big_data_is_aggregated_not_embedded():
+    big = rk.simulate(30_000, seed=1)
+    out = spec(plots.frontier(None, big))
+    assert inline_rows(out) < 400  # the exact oracle frontier has ~12k vertices here
+    pred = np.clip(big.truth + 0.1, 0, 1)
+    assert inline_rows(spec(plots.score_error(pred, big))) <= 20 * 20 + 20 + 2
