@@ -607,6 +607,8 @@ def _load_file(path: Path, format: str, kwargs: dict[str, Any], frame: pd.DataFr
     long_cols = [kwargs.get(k, d) for k, d in (("query", "query_id"), ("model", "model"), ("score", "score"),
                                                 ("cost", "cost"))]
     if all(c in columns for c in long_cols):
+        # columns named exactly "task" and "prompt" are taken along unless the caller names others
+        kwargs = {**{k: k for k in ("task", "prompt") if k in columns}, **kwargs}
         if frame is not None:
             data = load_long(frame, **kwargs)
             data.meta.update(name=path.stem, source=str(path), format=f"long-{kind}")
@@ -629,7 +631,9 @@ def load_dataset(name_or_path: str | os.PathLike | pd.DataFrame, format: str = "
       layout; the ``-0shot`` / ``-5shot`` names take only that official file.
     - a path (or a bare file name, also searched in those folders): ``format="auto"`` looks at the columns
       (``<model>|total_cost`` columns mean RouterBench's wide layout; ``query_id``/``model``/``score``/``cost``,
-      or the names passed as ``query=`` etc., mean the long layout); ``"routerbench"`` or ``"long"`` force one.
+      or the names passed as ``query=`` etc., mean the long layout, and there columns named ``task`` and
+      ``prompt`` are taken along unless ``task=``/``prompt=`` say otherwise); ``"routerbench"`` or ``"long"``
+      force one.
     - a DataFrame: the same detection.
 
     ``kwargs`` go to the loader (e.g. ``missing="drop"`` for RouterBench, column names for the long layout).

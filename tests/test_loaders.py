@@ -518,8 +518,10 @@ def test_load_dataset_bare_file_name_and_auto_format(monkeypatch, tmp_path):
     folder.mkdir()
     long_frame().to_csv(folder / "mine.csv", index=False)
     monkeypatch.setenv("ROUTERKIT_DATA", str(folder))
-    data = rk.load_dataset("mine.csv", task="task")
+    data = rk.load_dataset("mine.csv")
     assert data.meta["format"] == "long-csv" and list(data.tasks[:2]) == ["arithmetic", "trivia"]
+    assert data.prompts is not None  # auto takes the "task" and "prompt" columns along
+    assert rk.load_dataset("mine.csv", prompt=None).prompts is None
     with pytest.raises(FileNotFoundError, match=r"'other.csv' \(not a known dataset name.*Looked in"):
         rk.load_dataset("other.csv")
 
