@@ -7,7 +7,7 @@ EXTRAS ?= notebooks,test
 # pytest exits 5 when it collects no tests: for us that is a broken suite, never a pass.
 PYTEST_STRICT = || { rc=$$?; [ $$rc -eq 5 ] && echo "pytest collected no tests: failing on purpose" >&2; exit $$rc; }
 
-.PHONY: setup chromium lab test unit notebooks book clean
+.PHONY: setup chromium lab test unit notebooks book bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ test: unit notebooks
 # The series as a static HTML site in build/book/ (executes every notebook; charts drawn to SVG, no CDN).
 book: setup
 	$(PY) -m routerkit.book --out build/book
+
+# Speed and fidelity benchmarks; writes bench/RESULTS.md (date, machine, command, every table).
+bench: setup
+	$(PY) bench/run_all.py
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .hypothesis

@@ -1,0 +1,63 @@
+"""Run every benchmark and record what they print in bench/RESULTS.md (``make bench``).
+
+Each benchmark runs in its own process, so its wall time and peak memory (max resident set size) are its own.
+The page states the date, the machine (cores, memory, Python, key libraries) and the command.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import subprocess
+import sys
+import time
+from importlib.metadata import version
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+# In reading order: the simulator, the measuring instruments, the routers, then the fidelity table.
+BENCHMARKS = ["bench_world.py", "bench_metrics.py", "bench_routers.py", "fidelity.py"]
+
+
+def machine() -> str:
+    mem_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+                  if line.startswith("MemTotal"))
+    libs = ", ".join(f"{name} {version(name)}" for name in ("numpy", "pandas", "scikit-learn", "torch"))
+    return (f"{len(os.sched_getaffinity(0))} cores ({platform.processor() or platform.machine()}), "
+            f"{mem_kb / 2**20:.1f} GiB memory, Python {platform.python_version()}, {libs}")
+
+
+def run(script: str) -> tuple[str, float, float, int]:
+    """Output, wall seconds, peak RSS in MiB and exit code of one benchmark."""
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, str(HERE / script)], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, cwd=HERE.parent)
+    output = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return output, time.perf_counter() - start, usage.ru_maxrss / 1024, proc.returncode
+
+
+def main() -> int:
+    sections, failed = [], []
+    for script in BENCHMARKS:
+        print(f"running bench/{script} ...", file=sys.stderr, flush=True)
+        output, seconds, peak_mib, code = run(script)
+        status = "" if code == 0 else f", **exit code {code}**"
+        if code:
+            failed.append(script)
+        sections.append(f"## bench/{script}\n\n{seconds:.1f} s wall, peak memory {peak_mib:.0f} MiB{status}\n\n"
+                        f"```\n{output.rstrip()}\n```\n")
+    page = (f"# Benchmark results\n\nProduced by `make bench` (`python bench/run_all.py`) on "
+            f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC.\n\nMachine: {machine()}.\n\n"
+            "Timings are wall-clock on a machine that may run other work; each benchmark repeats its "
+            "measurements and reports the best (see its own header).\n\n" + "\n".join(sections))
+    (HERE / "RESULTS.md").write_text(page)
+    print(f"wrote {HERE / 'RESULTS.md'}", file=sys.stderr)
+    if failed:
+        print(f"failed: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
