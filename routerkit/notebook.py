@@ -1,7 +1,6 @@
 """One call at the top of every notebook: `rk.setup_notebook()`."""
 from __future__ import annotations
 
-import os
 import random
 
 import numpy as np
@@ -12,12 +11,14 @@ __all__ = ["setup_notebook"]
 MAX_CHART_ROWS = 5_000
 
 
-def setup_notebook(seed: int = 0, threads: int | None = None) -> np.random.Generator:
+def setup_notebook(seed: int = 0, threads: int = 1) -> np.random.Generator:
     """Make a notebook reproducible and quick to read.
 
     - seeds Python's, numpy's global and torch's generators with ``seed``;
-    - runs torch on ``threads`` CPU threads (default: the cores this process may use) with deterministic
-      algorithms, so trained routers give the same numbers on every run;
+    - runs torch, and the BLAS and OpenMP pools behind numpy and scikit-learn, on ``threads`` threads
+      (default 1) with torch's deterministic algorithms, so trained routers give the same numbers on every
+      run. The series' models are small: on one thread they fit in seconds, while several threads on a busy
+      2-core machine can fight for the cores and run tens of times slower;
     - sets pandas display options (4 decimals, wide frames);
     - makes altair draw offline with the ``mimetype`` renderer (JupyterLab draws it without a network, and
       nbval compares it as plain data) and refuses charts above ``MAX_CHART_ROWS`` inline rows.
@@ -27,12 +28,15 @@ def setup_notebook(seed: int = 0, threads: int | None = None) -> np.random.Gener
     import altair as alt
     import pandas as pd
     import torch
+    from threadpoolctl import threadpool_limits
 
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
-    n_threads = threads or len(os.sched_getaffinity(0))
-    torch.set_num_threads(n_threads)
+    if threads < 1:
+        raise ValueError(f"threads must be at least 1, got {threads}")
+    torch.set_num_threads(threads)
+    threadpool_limits(limits=threads)
     torch.use_deterministic_algorithms(True)
 
     pd.set_option("display.precision", 4)
