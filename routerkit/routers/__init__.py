@@ -1,1 +1,28 @@
-"""Routers: one protocol, many families."""
+"""Routers: one protocol, many families.
+
+``available()`` lists the registry names, ``make(name, **params)`` builds a router. Every router follows the
+protocol of :mod:`routerkit.routers.base` (``fit(train) -> self``, ``predict``, ``cost_estimate``,
+``route(data, lam)``).
+
+- baselines: ``single:<model>``, ``cheapest``, ``best_single``, ``random``, ``oracle`` (upper bound, reads test labels)
+- global trends: ``task_best``, ``cluster_best``
+- score regressors: ``knn``, ``linear``, ``mlp``, ``gbdt``, ``mf``, ``pairwise`` (Bradley-Terry)
+- decision-aware: ``ranking``
+"""
+from routerkit.routers.base import FeatureRouter, NotFittedError, Router
+from routerkit.routers.registry import available, make, register
+from routerkit.routers.baselines import (BestSingleRouter, CheapestRouter, OracleRouter, RandomMixRouter,
+                                         SingleModelRouter)
+from routerkit.routers.trends import ClusterBestRouter, TaskBestRouter
+from routerkit.routers.knn import KNNRouter
+from routerkit.routers.regressors import GBDTRouter, LinearRouter, MLPRouter
+from routerkit.routers.factorisation import MFRouter
+from routerkit.routers.pairwise import PairwiseRouter
+from routerkit.routers.ranking import RankingRouter
+
+__all__ = [
+    "available", "make", "register", "Router", "FeatureRouter", "NotFittedError",
+    "SingleModelRouter", "CheapestRouter", "BestSingleRouter", "RandomMixRouter", "OracleRouter",
+    "TaskBestRouter", "ClusterBestRouter", "KNNRouter", "LinearRouter", "MLPRouter", "GBDTRouter",
+    "MFRouter", "PairwiseRouter", "RankingRouter",
+]

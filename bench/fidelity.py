@@ -1,0 +1,128 @@
+"""Every router on RouterWorld and on the real RouterBench subset: the plateau and collapse table.
+
+    .venv/bin/python bench/fidelity.py                      # both datasets, 3 seeds
+    .venv/bin/python bench/fidelity.py --data world --seeds 0
+
+Per dataset and seed: fit every registered router on the training part, sweep it over budgets on the test
+part with ``rk.evaluate`` (default grids) and report
+- ``aiq``: normalised AIQ over ``metrics.cost_range(test)`` (cheapest to dearest single model),
+- ``q_at_top_cost``: hull quality at the top model's mean test cost (top model = best single on train),
+- ``cost_at_top_q``: hull cost (USD per 1,000 queries) to reach the top model's test quality (NaN: never;
+  ``(k/3)``: reached in k seeds only, mean over those),
+- ``top_share_lam0``: share of test queries sent to the top model at lam = 0 (the largest budget),
+then the mean and the spread (standard deviation) over seeds. Rows ``zero`` (random mixing of single
+models, ``metrics.zero_router``) and ``oracle`` bracket the band.
+
+RouterWorld: ``simulate(10_000, seed)`` at its defaults, 70/30 split with the same seed, routers seeded with
+it. RouterBench subset (read from ../shared, never copied): ``load_routerbench(missing="drop")``, its own
+``predefined_split``; features TF-IDF + SVD-128 of the prompts (fitted on the training prompts) plus the task
+one-hot; the split is fixed, so the seeds vary only the routers' randomness.
+"""
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import routerkit as rk
+from routerkit import metrics
+from routerkit.evaluate import evaluate
+
+SUBSET = Path(__file__).resolve().parents[2] / "shared" / "data" / "routerbench_subset" / "routerbench_subset_wide.parquet"
+ROUTERS = ["oracle", "best_single", "cheapest", "random", "task_best", "cluster_best", "knn", "linear", "mlp",
+           "mf", "pairwise", "gbdt", "ranking"]
+
+
+def build(name: str, seed: int, task_onehot: bool, **extra):
+    r = rk.routers.make(name, **extra)
+    params = r.get_params()
+    if "random_state" in params:
+        r.set_params(random_state=seed)
+    if task_onehot and "task_onehot" in params:
+        r.set_params(task_onehot=True)
+    return r
+
+
+def measure(routers: dict, train, test) -> pd.DataFrame:
+    """One row per router: aiq, q_at_top_cost, cost_at_top_q, top_share_lam0 (see module docstring)."""
+    frame = evaluate(routers, test)
+    c_min, c_max = metrics.cost_range(test)
+    any_router = next(iter(routers.values()))
+    top = test.model_index(any_router.top_model_)
+    top_q, top_c = test.scores[:, top].mean(), test.costs[:, top].mean()
+    rows = []
+    for name, r in routers.items():
+        f = frame[frame["router"] == name]
+        lam0 = r.route(test, 0.0)
+        rows.append({"router": name, "aiq": metrics.aiq(f, None, c_min, c_max),
+                     "q_at_top_cost": metrics.quality_at_cost(f, None, top_c),
+                     "cost_at_top_q": 1e3 * metrics.cost_at_quality(f, None, top_q),
+                     "top_share_lam0": float((lam0 == top).mean())})
+    zc, zq = metrics.zero_router(test)
+    rows.append({"router": "zero", "aiq": metrics.aiq(zc, zq, c_min, c_max),
+                 "q_at_top_cost": metrics.quality_at_cost(zc, zq, top_c),
+                 "cost_at_top_q": 1e3 * metrics.cost_at_quality(zc, zq, top_q), "top_share_lam0": np.nan})
+    return pd.DataFrame(rows)
+
+
+def world_split(seed: int):
+    return rk.train_test_split(rk.simulate(n_queries=10_000, seed=seed), test_size=0.3, seed=seed)
+
+
+def subset_split():
+    data = rk.load_routerbench(SUBSET, missing="drop")
+    return rk.predefined_split(data)
+
+
+def run(dataset: str, seeds, names=ROUTERS, extra: dict | None = None) -> pd.DataFrame:
+    out = []
+    for seed in seeds:
+        train, test = world_split(seed) if dataset == "world" else subset_split()
+        onehot = dataset == "routerbench"
+        routers = {}
+        for n in names:
+            t0 = time.perf_counter()
+            routers[n] = build(n, seed, onehot, **(extra or {}).get(n, {})).fit(train)
+            print(f"  [{dataset} seed {seed}] {n:14s} fit {time.perf_counter() - t0:6.2f} s", flush=True)
+        table = measure(routers, train, test)
+        table["seed"] = seed
+        out.append(table)
+    return pd.concat(out, ignore_index=True)
+
+
+def summarise(long: pd.DataFrame) -> pd.DataFrame:
+    cols = ["aiq", "q_at_top_cost", "cost_at_top_q", "top_share_lam0"]
+    g = long.groupby("router", sort=False)[cols]
+    mean, sd = g.mean(), g.std(ddof=1).fillna(0.0)
+    table = pd.DataFrame(index=mean.index)
+    reached = g.count()
+    n_seeds = long["seed"].nunique()
+    for c in cols:
+        table[c] = [(f"{m:.3f} ± {s:.3f}" + (f" ({k}/{n_seeds})" if k < n_seeds else "")) if np.isfinite(m)
+                    else "nan" for m, s, k in zip(mean[c], sd[c], reached[c])]
+    return table.sort_values("aiq", key=lambda s: s.str.slice(0, 5).astype(float), ascending=False)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", default="both", choices=["both", "world", "routerbench"])
+    ap.add_argument("--seeds", default="0,1,2")
+    ap.add_argument("--routers", default=",".join(ROUTERS), help="comma-separated registry names")
+    args = ap.parse_args()
+    names = args.routers.split(",")
+    seeds = [int(s) for s in args.seeds.split(",")]
+    sets = ["world", "routerbench"] if args.data == "both" else [args.data]
+    for ds in sets:
+        if ds == "routerbench" and not SUBSET.exists():
+            print(f"skip routerbench: {SUBSET} not found")
+            continue
+        long = run(ds, seeds, names)
+        print(f"\n== {ds}: mean ± sd over seeds {seeds} (cost_at_top_q in USD per 1,000 queries) ==")
+        print(summarise(long).to_string())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,258 @@
+"""Routers: one conformance test over the whole registry, then behaviour on RouterWorld."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+
+import routerkit as rk
+from routerkit.decision import aggregate, decide
+from routerkit.routers import NotFittedError
+
+# -- data ---------------------------------------------------------------------------------------------------
+TASK_WORDS = {
+    "math": "solve integer equation sum product prime divide fraction",
+    "code": "python function return list loop string compile bug",
+    "trivia": "capital river author year king battle country novel",
+}
+FILLER = "the a of which what please tell me about".split()
+
+
+def prompt_data(n: int = 240, seed: int = 0) -> rk.RoutingData:
+    """Prompts only (no features, no tasks): the prompt's words carry the task, the task the best model."""
+    rng = np.random.default_rng(seed)
+    names = list(TASK_WORDS)
+    task = rng.integers(len(names), size=n)
+    prompts = []
+    for t in task:
+        words = list(rng.choice(TASK_WORDS[names[t]].split(), size=4)) + list(rng.choice(FILLER, size=3))
+        prompts.append(" ".join(rng.permutation(words)))
+    m = 4
+    p = np.full((n, m), 0.4)
+    p[np.arange(n), task] = 0.9          # model t is good at task t; model 3 is expensive and good everywhere
+    p[:, 3] = 0.85
+    scores = (rng.random((n, m)) < p).astype(float)
+    costs = np.array([1e-4, 2e-4, 3e-4, 5e-3]) * rng.lognormal(0, 0.2, size=(n, m))
+    return rk.RoutingData(scores=scores, costs=costs, models=["m-math", "m-code", "m-trivia", "m-big"],
+                          prompts=np.array(prompts, dtype=object))
+
+
+@pytest.fixture(scope="module")
+def world():
+    return rk.train_test_split(rk.simulate(n_queries=900, seed=1), test_size=0.3, seed=0)
+
+
+@pytest.fixture(scope="module")
+def prompts():
+    d = prompt_data()
+    return d[:180], d[180:]
+
+
+def registry_names(models):
+    return [n for n in rk.routers.available() if not n.startswith("single:")] + ["single:" + models[-1]]
+
+
+FAST = {"mlp": dict(epochs=5), "mf": dict(epochs=5), "pairwise": dict(epochs=5), "ranking": dict(epochs=5),
+        "gbdt": dict(max_iter=20)}
+
+
+def build(name):
+    return rk.routers.make(name, **FAST.get(name.split(":")[0], {}))
+
+
+# -- registry -----------------------------------------------------------------------------------------------
+def test_registry_lists_every_family():
+    names = rk.routers.available()
+    for n in ["single:<model>", "cheapest", "best_single", "random", "oracle", "task_best", "cluster_best",
+              "knn", "linear", "mlp", "mf", "pairwise", "gbdt", "ranking"]:
+        assert n in names
+    assert rk.routers.make("single:gpt-4-1106-preview").model == "gpt-4-1106-preview"
+    assert rk.routers.make("knn", k=7).k == 7
+    with pytest.raises(ValueError, match="available: .*knn"):
+        rk.routers.make("nope")
+    assert rk.routers.make("oracle").uses_test_labels is True
+    assert rk.routers.make("knn").uses_test_labels is False
+
+
+# -- conformance --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("kind", ["features", "prompts"])
+@pytest.mark.parametrize("name", registry_names(["x"]))
+def test_conformance(name, kind, world, prompts):
+    train, test = world if kind == "features" else prompts
+    if name.startswith("single:"):
+        name = "single:" + train.models[-1]
+    router = build(name)
+    params = router.get_params()
+    assert clone(router).get_params() == params          # hyperparameters stored as given
+
+    with pytest.raises(NotFittedError):
+        router.route(test, 0.0)
+    with pytest.raises(NotFittedError):
+        router.predict(test)
+
+    assert router.fit(train) is router
+    assert router.get_params() == params                 # fit does not touch hyperparameters
+    assert router.models_ == train.models
+    assert router.top_model_ in train.models
+    assert router.name == name.split(":")[0]
+    n, m = len(test), test.n_models
+
+    s_hat, c_hat = router.predict(test), router.cost_estimate(test)
+    assert s_hat.shape == (n, m) and np.isfinite(s_hat).all()
+    assert c_hat.shape == (n, m) and (c_hat >= 0).all()
+    lams = [0.0, 1.0, 1e6]
+    for lam in lams:
+        ch = router.route(test, lam)
+        assert ch.shape == (n,) and np.issubdtype(ch.dtype, np.integer)
+        assert ch.min() >= 0 and ch.max() < m
+    grid = router.route(test, np.array(lams))
+    assert grid.shape == (len(lams), n)
+    assert np.array_equal(grid[0], router.route(test, 0.0))
+
+    again = build(name).fit(train)                       # deterministic for a seed
+    for lam in lams:
+        assert np.array_equal(router.route(test, lam), again.route(test, lam))
+    np.testing.assert_array_equal(router.predict(test), again.predict(test))
+
+    other = test.select_models(list(reversed(test.models[1:])))
+    with pytest.raises(ValueError, match="models differ"):
+        router.route(other, 0.0)
+    with pytest.raises(ValueError, match=repr(test.models[0])[1:-1]):
+        router.predict(other)
+
+
+@pytest.mark.parametrize("name", ["task_best", "knn", "linear", "mlp", "mf", "pairwise", "gbdt", "cluster_best"])
+def test_score_routers_decide_with_the_shared_rule(name, world):
+    train, test = world
+    r = build(name).fit(train)
+    for lam in (0.0, 30.0, 300.0):
+        assert np.array_equal(r.route(test, lam), decide(r.predict(test), r.cost_estimate(test), lam))
+
+
+def test_cost_estimate_is_task_mean_of_training_costs(world):
+    train, test = world
+    r = rk.routers.make("task_best").fit(train)
+    c = r.cost_estimate(test)
+    t = test.tasks[0]
+    np.testing.assert_allclose(c[0], train.costs[train.tasks == t].mean(axis=0))
+    no_task = test.__class__(scores=test.scores, costs=test.costs, models=test.models)
+    np.testing.assert_allclose(r.cost_estimate(no_task)[0], train.costs.mean(axis=0))
+
+
+def test_top_model_and_baselines(world):
+    train, test = world
+    mean = train.scores.mean(axis=0)
+    best = rk.routers.make("best_single").fit(train)
+    assert best.top_model_ == train.models[int(np.argmax(mean))]
+    assert (best.route(test, 1e9) == best.top_index_).all()
+    cheap = rk.routers.make("cheapest").fit(train)
+    assert (cheap.route(test, 0.0) == int(np.argmin(train.costs.mean(axis=0)))).all()
+    rnd = rk.routers.make("random").fit(train)
+    assert (rnd.route(test, 0.0) == rnd.top_index_).all()
+    mid = rnd.route(test, rnd.lam_mid_)
+    assert set(np.unique(mid)) == {rnd.top_index_, rnd.cheapest_index_}
+    with pytest.raises(ValueError, match="unknown model"):
+        rk.routers.make("single:nope").fit(train)
+
+
+def test_features_options(world):
+    train, test = world
+    r = rk.routers.make("knn", task_onehot=True).fit(train)
+    assert r._features(test).shape[1] == train.features.shape[1] + len(train.task_names)
+    with pytest.raises(ValueError, match="neither"):
+        rk.routers.make("knn").fit(rk.RoutingData(scores=train.scores, costs=train.costs, models=train.models))
+
+
+def test_encoders():
+    d = prompt_data(60)
+    enc = rk.encoders.TfidfSVDEncoder(n_components=8, random_state=0).fit(d.prompts)
+    X = enc.transform(d.prompts)
+    assert X.shape == (60, 8)
+    np.testing.assert_array_equal(X, rk.encoders.TfidfSVDEncoder(n_components=8).fit(d.prompts).transform(d.prompts))
+    try:
+        import sentence_transformers  # noqa: F401
+    except ImportError:
+        with pytest.raises(ImportError, match=r"routerkit\[encoders\]"):
+            rk.encoders.SentenceTransformerEncoder().fit(d.prompts)
+
+
+# -- behaviour on RouterWorld -------------------------------------------------------------------------------
+QUERY_ONLY = ["task_best", "cluster_best", "knn", "linear", "mlp", "mf", "pairwise", "gbdt", "ranking"]
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    train, test = rk.train_test_split(rk.simulate(n_queries=3000, seed=3), test_size=0.3, seed=0)
+    return train, test, {n: rk.routers.make(n).fit(train) for n in QUERY_ONLY + ["oracle", "best_single"]}
+
+
+def realised(choice, data, lam):
+    q, c, _ = aggregate(choice, data.scores, data.costs)
+    return q[0], c[0], q[0] - lam * c[0]
+
+
+def test_oracle_dominates_every_router(fitted):
+    """At lam = 0 the oracle's quality is at least every router's; at every router operating point
+    (lam in a grid) the oracle reaches at least that quality at no more cost (interpolating the oracle's
+    own sweep, i.e. randomly mixing two of its budgets)."""
+    train, test, routers = fitted
+    oracle = routers["oracle"]
+    lams = np.r_[0.0, np.geomspace(1.0, 1e5, 40)]
+    oq, oc, _ = aggregate(oracle.route(test, lams), test.scores, test.costs)
+    order = np.argsort(oc)
+    for name, r in routers.items():
+        q, c, _ = aggregate(r.route(test, lams), test.scores, test.costs)
+        assert oq[0] >= q.max() - 1e-12, name
+        reach = np.interp(c, oc[order], np.maximum.accumulate(oq[order]))
+        assert (reach >= q - 1e-9)[c >= oc.min()].all(), name
+
+
+BAYES_MARGIN = 0.01   # ~1 standard error of a utility difference on 900 test queries
+
+
+def test_bayes_router_bounds_every_query_only_router(fitted):
+    """The Bayes router (argmax truth - lam * c_hat, the same cost estimate the routers use) has the best
+    expected realised utility of any query-only router; on 900 test queries each router's realised utility
+    q - lam * c stays below the Bayes router's plus BAYES_MARGIN, at lam = 0, 20 and 200."""
+    train, test, routers = fitted
+    c_hat = routers["task_best"].cost_estimate(test)
+    for lam in (0.0, 20.0, 200.0):
+        bayes = realised(decide(test.truth, c_hat, lam), test, lam)[2]
+        for name in QUERY_ONLY + ["best_single"]:
+            assert realised(routers[name].route(test, lam), test, lam)[2] <= bayes + BAYES_MARGIN, (name, lam)
+
+
+KNN_MARGIN = 0.04
+
+
+def test_knn_close_to_bayes_with_a_perfect_encoder():
+    """encoder_quality=1 and idiosyncratic=0 (everything that decides the outcome is visible): kNN's realised
+    utility is within KNN_MARGIN of the Bayes router's at lam = 0, 20, 200 (4,000 queries, 70/30)."""
+    train, test = rk.train_test_split(rk.simulate(n_queries=4000, seed=5, encoder_quality=1.0, idiosyncratic=0.0),
+                                      test_size=0.3, seed=0)
+    knn = rk.routers.make("knn").fit(train)
+    c_hat = knn.cost_estimate(test)
+    for lam in (0.0, 20.0, 200.0):
+        bayes = realised(decide(test.truth, c_hat, lam), test, lam)[2]
+        assert realised(knn.route(test, lam), test, lam)[2] >= bayes - KNN_MARGIN, lam
+
+
+def test_ranking_alpha_moves_between_collapse_and_score_routers(fitted):
+    train, test, routers = fitted
+    full = rk.routers.make("ranking", alpha=1.0).fit(train)
+    none = rk.routers.make("ranking", alpha=0.0).fit(train)
+    top = full.top_index_
+    assert (full.route(test, 0.0) == top).mean() < 0.05           # cheapest "beats" the top model on ties
+    share_none = (none.route(test, 0.0) == top).mean()
+    share_mlp = (routers["mlp"].route(test, 0.0) == top).mean()
+    assert share_none > 0.5 and share_none > 0.6 * share_mlp
+    # one network serves every budget: spending falls as lam grows
+    costs = [realised(none.route(test, lam), test, lam)[1] for lam in (0.0, 50.0, 1e5)]
+    assert costs[0] > costs[1] > costs[2]
+
+
+def test_evaluate_runs_every_router(fitted):
+    train, test, routers = fitted
+    from routerkit.evaluate import evaluate
+    frame = evaluate(routers, test)
+    assert set(frame["router"]) == set(routers)
