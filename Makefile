@@ -7,6 +7,14 @@ EXTRAS ?= notebooks,test
 # pytest exits 5 when it collects no tests: for us that is a broken suite, never a pass.
 PYTEST_STRICT = || { rc=$$?; [ $$rc -eq 5 ] && echo "pytest collected no tests: failing on purpose" >&2; exit $$rc; }
 
+# Notebook 06 reads RouterBench from $ROUTERKIT_DATA. Where the project's shared data sits beside the clone
+# (as in CI), the tests use its RouterBench subset unless ROUTERKIT_DATA is already set.
+SHARED_ROUTERBENCH := $(abspath ../shared/data/routerbench_subset)
+ROUTERKIT_DATA ?= $(wildcard $(SHARED_ROUTERBENCH))
+ifneq ($(strip $(ROUTERKIT_DATA)),)
+export ROUTERKIT_DATA
+endif
+
 .PHONY: setup chromium lab test unit notebooks book bench clean
 
 $(STAMP): pyproject.toml
