@@ -15,8 +15,8 @@ from importlib.metadata import version
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-# In reading order: the simulator, the measuring instruments, the routers, then the fidelity table.
-BENCHMARKS = ["bench_world.py", "bench_metrics.py", "bench_routers.py", "fidelity.py"]
+# In reading order: the simulator, the measuring instruments, the routers, the fidelity table, the notebooks.
+BENCHMARKS = ["bench_world.py", "bench_metrics.py", "bench_routers.py", "fidelity.py", "notebooks.py"]
 
 
 def machine() -> str:
