@@ -308,7 +308,7 @@ def test_fetch_default_cache_from_env(monkeypatch, tmp_path):
 
 
 def test_fetch_with_real_module_patched(monkeypatch, tmp_path):
-    hub = pytest.importorskip("huggingface_hub")
+    import huggingface_hub as hub  # in the test extra
     payload = b"fake via the real module"
     monkeypatch.setitem(loaders.ROUTERBENCH_SHA256, "0shot", hashlib.sha256(payload).hexdigest())
 
