@@ -142,7 +142,8 @@ def frontier(curves: pd.DataFrame | None, data: RoutingData, target: float | Non
     ----------
     curves : DataFrame or None
         An evaluate frame (``routerkit.evaluate``), any number of routers; each is drawn as a line through
-        its budgets. ``None`` draws the references alone.
+        its budgets. ``None`` draws the references alone. A curve named ``"oracle"`` (the budget sweep of
+        the oracle router) is drawn as ``"oracle (swept)"``, beside the exact oracle frontier.
     data : RoutingData
         The queries the curves were measured on: single models (labelled points), the zero router (their
         non-decreasing convex hull: random mixing of whole models), the oracle's frontier and its point.
@@ -165,6 +166,8 @@ def frontier(curves: pd.DataFrame | None, data: RoutingData, target: float | Non
     routers = pd.DataFrame(columns=[*_FRAME_COLUMNS, "cost_1k"])
     if curves is not None:
         routers = _thin(_points(_check_curves(curves, "frontier")), budget, by="router")
+        # the chart draws the exact oracle itself; a swept oracle among the curves keeps a name of its own
+        routers["router"] = routers["router"].replace({ORACLE: f"{ORACLE} (swept)"})
     names = list(pd.unique(routers["router"])) + [ORACLE, ZERO]
     if log_cost is None:
         log_cost = bool((routers["cost_1k"] > 0).all() and (models["cost_1k"] > 0).all() and fc.min() > 0)

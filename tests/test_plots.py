@@ -125,6 +125,14 @@ def test_frontier_without_routers_and_with_free_calls(world):
     assert next(views(out))["encoding"]["x"]["scale"]["type"] == "linear", "log scale cannot show a cost of 0"
 
 
+def test_a_swept_oracle_curve_keeps_its_own_name(world):
+    test, _, curves, _ = world
+    swept = rk.evaluate(rk.routers.make("oracle").fit(test), test)
+    out = spec(plots.frontier(pd.concat([curves, swept]), test))
+    names = {row.get("router") for view in views(out) for row in dataset(out, view)}
+    assert {"oracle", "oracle (swept)", "task_best"} <= names
+
+
 def test_collapse_plots_top_share_with_the_oracle(world):
     test, _, curves, _ = world
     from_data = spec(plots.collapse(curves, data=test))
