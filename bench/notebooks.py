@@ -1,5 +1,7 @@
 """Run the notebook series twice: time and peak memory per notebook, and whether both runs print the same.
 
+    python bench/notebooks.py [NOTEBOOK ...]      # default: every notebook in notebooks/
+
 Each run executes a notebook with nbconvert in its own process (its kernel included in the peak memory).
 "Same output" compares every cell's printed text and plain-text results between the two runs.
 """
@@ -42,7 +44,7 @@ def printed(path: Path) -> list[str]:
 
 
 def main() -> int:
-    notebooks = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    notebooks = [Path(a).resolve() for a in sys.argv[1:]] or sorted((ROOT / "notebooks").glob("*.ipynb"))
     rows, total, ok = [], 0.0, True
     with tempfile.TemporaryDirectory() as tmp:
         for nb in notebooks:
