@@ -13,6 +13,11 @@ part with ``rk.evaluate`` (default grids) and report
 then the mean and the spread (standard deviation) over seeds. Rows ``zero`` (random mixing of single
 models, ``metrics.zero_router``) and ``oracle`` bracket the band.
 
+``--variants`` adds the ranking router's formulations (``RANKING_VARIANTS``, rows ``ranking[...]``) next to
+the registered routers, e.g. the focused comparison of the ranking variants against the best score routers:
+
+    .venv/bin/python bench/fidelity.py --routers mlp,pairwise,task_best,ranking --variants
+
 RouterWorld: ``simulate(10_000, seed)`` at its defaults, 70/30 split with the same seed, routers seeded with
 it. RouterBench subset (read from ../shared, never copied): ``load_routerbench(missing="drop")``, its own
 ``predefined_split``; features TF-IDF + SVD-128 of the prompts (fitted on the training prompts) plus the task
@@ -30,10 +35,33 @@ import pandas as pd
 import routerkit as rk
 from routerkit import metrics
 from routerkit.evaluate import evaluate
+from routerkit.routers.ranking import LEGACY
+
+try:                                    # one thread per fit: shared machines oversubscribe badly otherwise
+    import torch
+    torch.set_num_threads(1)
+    from threadpoolctl import threadpool_limits
+    threadpool_limits(1)
+except ImportError:                     # pragma: no cover
+    pass
 
 SUBSET = Path(__file__).resolve().parents[2] / "shared" / "data" / "routerbench_subset" / "routerbench_subset_wide.parquet"
 ROUTERS = ["oracle", "best_single", "cheapest", "random", "task_best", "cluster_best", "knn", "linear", "mlp",
            "mf", "pairwise", "gbdt", "ranking"]
+
+
+# the ranking router's formulations (see routerkit/routers/ranking.py); ``ranking`` itself is the default
+_LIN = dict(head="linear", temperature=0.1, weight_decay=1e-2, dropout=0.2)
+RANKING_VARIANTS = {
+    "legacy": dict(LEGACY, alpha=0.003),        # the original router, exactly (one budget per batch, no stopping)
+    "film-pairwise-const": dict(head="film", loss="pairwise", tie_mode="constant", alpha=0.003, temperature=1.0,
+                                weight_decay=1e-4, dropout=0.0),       # original formulation, new training
+    "linear-pairwise-const-sw0": dict(_LIN, loss="pairwise", tie_mode="constant", alpha=0.03, score_weight=0.0),
+    "linear-pairwise-gap": dict(_LIN, loss="pairwise", tie_mode="budget", alpha=1.0, score_weight=1.0),
+    "linear-pairwise-gap-sw0": dict(_LIN, loss="pairwise", tie_mode="budget", alpha=1.0, score_weight=0.0),
+    "linear-expected-utility": dict(_LIN, loss="expected_utility", temperature=0.05, score_weight=1.0),
+    "linear-listwise": dict(_LIN, loss="listwise", alpha=0.0, score_weight=1.0),
+}
 
 
 def build(name: str, seed: int, task_onehot: bool, **extra):
@@ -77,7 +105,7 @@ def subset_split():
     return rk.predefined_split(data)
 
 
-def run(dataset: str, seeds, names=ROUTERS, extra: dict | None = None) -> pd.DataFrame:
+def run(dataset: str, seeds, names=ROUTERS, extra: dict | None = None, variants: dict | None = None) -> pd.DataFrame:
     out = []
     for seed in seeds:
         train, test = world_split(seed) if dataset == "world" else subset_split()
@@ -87,6 +115,10 @@ def run(dataset: str, seeds, names=ROUTERS, extra: dict | None = None) -> pd.Dat
             t0 = time.perf_counter()
             routers[n] = build(n, seed, onehot, **(extra or {}).get(n, {})).fit(train)
             print(f"  [{dataset} seed {seed}] {n:14s} fit {time.perf_counter() - t0:6.2f} s", flush=True)
+        for label, params in (variants or {}).items():
+            t0 = time.perf_counter()
+            routers[f"ranking[{label}]"] = build("ranking", seed, onehot, **params).fit(train)
+            print(f"  [{dataset} seed {seed}] ranking[{label}] fit {time.perf_counter() - t0:6.2f} s", flush=True)
         table = measure(routers, train, test)
         table["seed"] = seed
         out.append(table)
@@ -111,6 +143,7 @@ def main() -> None:
     ap.add_argument("--data", default="both", choices=["both", "world", "routerbench"])
     ap.add_argument("--seeds", default="0,1,2")
     ap.add_argument("--routers", default=",".join(ROUTERS), help="comma-separated registry names")
+    ap.add_argument("--variants", action="store_true", help="add the ranking formulations RANKING_VARIANTS")
     args = ap.parse_args()
     names = args.routers.split(",")
     seeds = [int(s) for s in args.seeds.split(",")]
@@ -119,7 +152,7 @@ def main() -> None:
         if ds == "routerbench" and not SUBSET.exists():
             print(f"skip routerbench: {SUBSET} not found")
             continue
-        long = run(ds, seeds, names)
+        long = run(ds, seeds, names, variants=RANKING_VARIANTS if args.variants else None)
         print(f"\n== {ds}: mean ± sd over seeds {seeds} (cost_at_top_q in USD per 1,000 queries) ==")
         print(summarise(long).to_string())
 

@@ -52,7 +52,8 @@ def registry_names(models):
     return [n for n in rk.routers.available() if not n.startswith("single:")] + ["single:" + models[-1]]
 
 
-FAST = {"mlp": dict(epochs=5), "mf": dict(epochs=5), "pairwise": dict(epochs=5), "ranking": dict(epochs=5),
+FAST = {"mlp": dict(epochs=5), "mf": dict(epochs=5), "pairwise": dict(epochs=5),
+        "ranking": dict(epochs=5, min_steps=0),
         "gbdt": dict(max_iter=20)}
 
 
@@ -238,9 +239,12 @@ def test_knn_close_to_bayes_with_a_perfect_encoder():
 
 
 def test_ranking_alpha_moves_between_collapse_and_score_routers(fitted):
+    """The naive rule (tie_mode="constant"): at full tie weight the cheapest model "beats" the top model on
+    every query both solve, so the router sends almost nothing to it at lam = 0; without tie weight it learns
+    the score routers' order and the top model's share is high again."""
     train, test, routers = fitted
-    full = rk.routers.make("ranking", alpha=1.0).fit(train)
-    none = rk.routers.make("ranking", alpha=0.0).fit(train)
+    full = rk.routers.make("ranking", tie_mode="constant", alpha=1.0).fit(train)
+    none = rk.routers.make("ranking", tie_mode="constant", alpha=0.0).fit(train)
     top = full.top_index_
     assert (full.route(test, 0.0) == top).mean() < 0.05           # cheapest "beats" the top model on ties
     share_none = (none.route(test, 0.0) == top).mean()
@@ -249,6 +253,51 @@ def test_ranking_alpha_moves_between_collapse_and_score_routers(fitted):
     # one network serves every budget: spending falls as lam grows
     costs = [realised(none.route(test, lam), test, lam)[1] for lam in (0.0, 50.0, 1e5)]
     assert costs[0] > costs[1] > costs[2]
+
+
+def test_ranking_default_targets_the_decision(fitted):
+    """The default (utility-gap pairwise loss, linear budget head): at lam = 0 quality ties carry no weight, so
+    it sends the top model about as many queries as a score router; spending falls as lam grows; its route is
+    the shared rule on its predict."""
+    train, test, routers = fitted
+    r = routers["ranking"]
+    top = r.top_index_
+    share, share_mlp = (r.route(test, 0.0) == top).mean(), (routers["mlp"].route(test, 0.0) == top).mean()
+    assert share > 0.5 and share > 0.6 * share_mlp
+    costs = [realised(r.route(test, lam), test, lam)[1] for lam in (0.0, 50.0, 1e5)]
+    assert costs[0] > costs[1] > costs[2]
+    lams = np.array([0.0, 20.0, 200.0])
+    assert np.array_equal(r.route(test, lams), decide(r.predict(test), r.cost_estimate(test), lams))
+
+
+def test_ranking_targets_and_variants():
+    import torch
+    from routerkit.routers.ranking import LEGACY, listwise_targets, ranking_targets
+    S = torch.tensor([[1.0, 1.0, 0.0], [0.0, 0.0, 0.0]])
+    C = torch.tensor([[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]])
+    # constant ties: the original rule, scalar lam
+    w = ranking_targets(S, C, 0.0, 0.5)
+    assert w[0, 0, 1] == 0.5 and w[0, 1, 0] == 0 and w[0, 0, 2] == 1 and w[0, 2, 0] == 0
+    # budget ties: no preference at lam = 0; at lam > 0 the tied pair weighs its utility gap lam * dc
+    wb0 = ranking_targets(S, C, 0.0, 1.0, tie_mode="budget")
+    assert wb0[1].sum() == 0 and wb0[0, 0, 1] == 0 and wb0[0, 0, 2] == 1
+    wb = ranking_targets(S, C, torch.tensor([0.1, 0.2]), 1.0, tie_mode="budget")   # one lam per query
+    assert torch.isclose(wb[0, 0, 1], torch.tensor(0.1)) and torch.isclose(wb[1, 0, 2], torch.tensor(0.4))
+    assert torch.isclose(wb[0, 1, 2], torch.tensor(1.0 + 0.1))                       # 1 - lam * (c_j - c_k)
+    p = listwise_targets(S, C, 0.0, 0.0)
+    assert torch.allclose(p.sum(dim=1), torch.ones(2)) and torch.allclose(p[0], torch.tensor([0.5, 0.5, 0.0]))
+    assert torch.allclose(listwise_targets(S, C, 0.0, 1.0)[0], torch.tensor([1.0, 0.0, 0.0]))
+    # every loss fits, routes, and is deterministic for a seed
+    train, test = rk.train_test_split(rk.simulate(n_queries=600, seed=2), test_size=0.3, seed=0)
+    for kw in (dict(loss="listwise", alpha=0.0), dict(loss="expected_utility", temperature=0.05),
+               dict(head="film", tie_mode="budget", alpha=1.0), dict(LEGACY, epochs=3)):
+        kw = {"min_steps": 50, **kw}
+        a = rk.routers.make("ranking", **kw).fit(train)
+        b = rk.routers.make("ranking", **kw).fit(train)
+        assert np.array_equal(a.route(test, [0.0, 30.0]), b.route(test, [0.0, 30.0])), kw
+    for bad in (dict(loss="hinge"), dict(tie_mode="x"), dict(head="x"), dict(alpha=2.0), dict(temperature=0.0)):
+        with pytest.raises(ValueError):
+            rk.routers.make("ranking", **bad).fit(train)
 
 
 def test_evaluate_runs_every_router(fitted):
