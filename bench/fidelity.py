@@ -10,6 +10,8 @@ part with ``rk.evaluate`` (default grids) and report
 - ``cost_at_top_q``: hull cost (USD per 1,000 queries) to reach the top model's test quality (NaN: never;
   ``(k/3)``: reached in k seeds only, mean over those),
 - ``top_share_lam0``: share of test queries sent to the top model at lam = 0 (the largest budget),
+- ``aiq_ci95``: a bootstrap 95% interval of the AIQ over test queries (``BOOTSTRAP`` resamples of the queries,
+  the router's choices at every budget fixed, the cost range fixed),
 then the mean and the spread (standard deviation) over seeds. Rows ``zero`` (random mixing of single
 models, ``metrics.zero_router``) and ``oracle`` bracket the band.
 
@@ -46,6 +48,7 @@ except ImportError:                     # pragma: no cover
     pass
 
 SUBSET = Path(__file__).resolve().parents[2] / "shared" / "data" / "routerbench_subset" / "routerbench_subset_wide.parquet"
+BOOTSTRAP = 500
 ROUTERS = ["oracle", "best_single", "cheapest", "random", "task_best", "cluster_best", "knn", "linear", "mlp",
            "mf", "pairwise", "gbdt", "ranking"]
 
@@ -74,7 +77,22 @@ def build(name: str, seed: int, task_onehot: bool, **extra):
     return r
 
 
-def measure(routers: dict, train, test) -> pd.DataFrame:
+def aiq_interval(router, curve: pd.DataFrame, test, c_min: float, c_max: float, seed: int) -> tuple[float, float]:
+    """Bootstrap 95% interval of the AIQ over test queries: the choices at every budget of ``curve`` are kept,
+    the queries resampled (a resample is a row of multiplicities, so every curve is one matrix product)."""
+    lams = curve["lam"].to_numpy()
+    choices = np.stack([np.asarray(router.route(test, lam)).reshape(-1) for lam in lams])     # (L, n)
+    rows = np.arange(len(test))
+    s, c = test.scores[rows, choices], test.costs[rows, choices]                              # (L, n)
+    n = len(test)
+    weights = np.random.default_rng(seed).multinomial(n, np.full(n, 1 / n), size=BOOTSTRAP) / n  # (B, n)
+    qs, cs = s @ weights.T, c @ weights.T                                                     # (L, B)
+    values = [metrics.aiq(cs[:, b], qs[:, b], c_min, c_max) for b in range(BOOTSTRAP)]
+    lo, hi = np.percentile(values, [2.5, 97.5])
+    return float(lo), float(hi)
+
+
+def measure(routers: dict, train, test, seed: int = 0) -> pd.DataFrame:
     """One row per router: aiq, q_at_top_cost, cost_at_top_q, top_share_lam0 (see module docstring)."""
     frame = evaluate(routers, test)
     c_min, c_max = metrics.cost_range(test)
@@ -85,10 +103,11 @@ def measure(routers: dict, train, test) -> pd.DataFrame:
     for name, r in routers.items():
         f = frame[frame["router"] == name]
         lam0 = r.route(test, 0.0)
+        lo, hi = aiq_interval(r, f, test, c_min, c_max, seed)
         rows.append({"router": name, "aiq": metrics.aiq(f, None, c_min, c_max),
                      "q_at_top_cost": metrics.quality_at_cost(f, None, top_c),
                      "cost_at_top_q": 1e3 * metrics.cost_at_quality(f, None, top_q),
-                     "top_share_lam0": float((lam0 == top).mean())})
+                     "top_share_lam0": float((lam0 == top).mean()), "aiq_lo": lo, "aiq_hi": hi})
     zc, zq = metrics.zero_router(test)
     rows.append({"router": "zero", "aiq": metrics.aiq(zc, zq, c_min, c_max),
                  "q_at_top_cost": metrics.quality_at_cost(zc, zq, top_c),
@@ -119,7 +138,7 @@ def run(dataset: str, seeds, names=ROUTERS, extra: dict | None = None, variants:
             t0 = time.perf_counter()
             routers[f"ranking[{label}]"] = build("ranking", seed, onehot, **params).fit(train)
             print(f"  [{dataset} seed {seed}] ranking[{label}] fit {time.perf_counter() - t0:6.2f} s", flush=True)
-        table = measure(routers, train, test)
+        table = measure(routers, train, test, seed)
         table["seed"] = seed
         out.append(table)
     return pd.concat(out, ignore_index=True)
@@ -135,6 +154,9 @@ def summarise(long: pd.DataFrame) -> pd.DataFrame:
     for c in cols:
         table[c] = [(f"{m:.3f} ± {s:.3f}" + (f" ({k}/{n_seeds})" if k < n_seeds else "")) if np.isfinite(m)
                     else "nan" for m, s, k in zip(mean[c], sd[c], reached[c])]
+    bounds = long.groupby("router", sort=False)[["aiq_lo", "aiq_hi"]].mean()
+    table["aiq_ci95"] = [f"[{lo:.3f}, {hi:.3f}]" if np.isfinite(lo) else "" for lo, hi in
+                         zip(bounds["aiq_lo"], bounds["aiq_hi"])]
     return table.sort_values("aiq", key=lambda s: s.str.slice(0, 5).astype(float), ascending=False)
 
 
@@ -153,7 +175,8 @@ def main() -> None:
             print(f"skip routerbench: {SUBSET} not found")
             continue
         long = run(ds, seeds, names, variants=RANKING_VARIANTS if args.variants else None)
-        print(f"\n== {ds}: mean ± sd over seeds {seeds} (cost_at_top_q in USD per 1,000 queries) ==")
+        print(f"\n== {ds}: mean ± sd over seeds {seeds} (cost_at_top_q in USD per 1,000 queries; aiq_ci95: "
+              f"bootstrap over test queries, bounds averaged over seeds) ==")
         print(summarise(long).to_string())
 
 
