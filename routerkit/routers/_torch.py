@@ -6,7 +6,7 @@ import contextlib
 import numpy as np
 import torch
 
-__all__ = ["seeded", "to_tensor", "minibatches"]
+__all__ = ["seeded", "to_tensor", "minibatches", "train", "mlp", "eval_batched"]
 
 
 @contextlib.contextmanager
@@ -29,6 +29,20 @@ def minibatches(n: int, batch_size: int, epochs: int, generator: torch.Generator
         perm = torch.randperm(n, generator=generator)
         for start in range(0, n, int(batch_size)):
             yield perm[start:start + int(batch_size)]
+
+
+def train(net: torch.nn.Module, X: torch.Tensor, Y: torch.Tensor, loss, *, epochs: int, batch_size: int,
+          lr: float, weight_decay: float, seed: int) -> torch.nn.Module:
+    """Adam on ``loss(net(X[idx]), Y[idx])`` over ``epochs`` shuffled passes of mini-batches; returns ``net`` in
+    eval mode. Call it inside ``seeded(seed)`` right after building ``net``, so a fit is reproducible."""
+    gen = torch.Generator().manual_seed(int(seed))
+    opt = torch.optim.Adam(net.parameters(), lr=lr, weight_decay=weight_decay)
+    net.train()
+    for idx in minibatches(len(X), batch_size, epochs, gen):
+        opt.zero_grad()
+        loss(net(X[idx]), Y[idx]).backward()
+        opt.step()
+    return net.eval()
 
 
 def mlp(d_in: int, hidden, d_out: int, dropout: float = 0.0) -> torch.nn.Sequential:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from routerkit.data import RoutingData
-from routerkit.decision import decide
 from routerkit.routers.base import Router
 from routerkit.routers.registry import register
 

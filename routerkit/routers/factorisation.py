@@ -53,14 +53,9 @@ class MFRouter(FeatureRouter):
             # start the biases at the models' mean logit: the embedding only has to learn the deviations
             p = np.clip(self.model_score_, 1e-3, 1 - 1e-3)
             net.model_bias.data = torch.as_tensor(np.log(p / (1 - p)), dtype=torch.float32)
-            gen = torch.Generator().manual_seed(self.random_state_)
-            opt = torch.optim.Adam(net.parameters(), lr=self.lr, weight_decay=self.weight_decay)
-            lossf = torch.nn.BCEWithLogitsLoss()
-            for idx in T.minibatches(len(Xt), self.batch_size, self.epochs, gen):
-                opt.zero_grad()
-                lossf(net(Xt[idx]), St[idx]).backward()
-                opt.step()
-        self.net_ = net.eval()
+            self.net_ = T.train(net, Xt, St, torch.nn.BCEWithLogitsLoss(), epochs=self.epochs,
+                                batch_size=self.batch_size, lr=self.lr, weight_decay=self.weight_decay,
+                                seed=self.random_state_)
 
     def _predict(self, data, X):
         return T.eval_batched(lambda x: torch.sigmoid(self.net_(x)), T.to_tensor(X))

@@ -59,15 +59,10 @@ class PairwiseRouter(FeatureRouter):
         Xt, St = T.to_tensor(X), T.to_tensor(train.scores)
         with T.seeded(self.random_state_):
             net = T.mlp(X.shape[1], self.hidden, self.n_models_)
-            gen = torch.Generator().manual_seed(self.random_state_)
-            opt = torch.optim.Adam(net.parameters(), lr=self.lr, weight_decay=self.weight_decay)
-            for idx in T.minibatches(len(Xt), self.batch_size, self.epochs, gen):
-                s = St[idx]
-                win = (s[:, :, None] > s[:, None, :]).float()
-                opt.zero_grad()
-                pair_loss(net(Xt[idx]), win).backward()
-                opt.step()
-        self.net_ = net.eval()
+            # a pair (j, k) counts where model j scored strictly higher than model k on the query
+            self.net_ = T.train(net, Xt, St, lambda out, s: pair_loss(out, (s[:, :, None] > s[:, None, :]).float()),
+                                epochs=self.epochs, batch_size=self.batch_size, lr=self.lr,
+                                weight_decay=self.weight_decay, seed=self.random_state_)
         r = self._strength(X).ravel()
         y = np.asarray(train.scores, dtype=float).ravel()
         # logistic calibration with fractional targets: each cell as a weighted positive and negative

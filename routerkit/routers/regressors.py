@@ -124,17 +124,9 @@ class MLPRouter(FeatureRouter):
         Xt, St = T.to_tensor(X), T.to_tensor(train.scores)
         with T.seeded(self.random_state_):
             net = T.mlp(X.shape[1], self.hidden, self.n_models_, self.dropout)
-            gen = torch.Generator().manual_seed(self.random_state_)
-            opt = torch.optim.Adam(net.parameters(), lr=self.lr, weight_decay=self.weight_decay)
-            lossf = torch.nn.BCEWithLogitsLoss()
-            net.train()
-            for idx in T.minibatches(len(Xt), self.batch_size, self.epochs, gen):
-                opt.zero_grad()
-                loss = lossf(net(Xt[idx]), St[idx])
-                loss.backward()
-                opt.step()
-        net.eval()
-        self.net_ = net
+            self.net_ = T.train(net, Xt, St, torch.nn.BCEWithLogitsLoss(), epochs=self.epochs,
+                                batch_size=self.batch_size, lr=self.lr, weight_decay=self.weight_decay,
+                                seed=self.random_state_)
 
     def _predict(self, data, X):
         return T.eval_batched(lambda x: torch.sigmoid(self.net_(x)), T.to_tensor(X))
