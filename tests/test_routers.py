@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 from sklearn.base import clone
 
 import routerkit as rk
 from routerkit.decision import aggregate, decide
 from routerkit.routers import NotFittedError
+from routerkit.routers.knn import cosine_top_k
 
 # -- data ---------------------------------------------------------------------------------------------------
 TASK_WORDS = {
@@ -236,6 +238,54 @@ def test_knn_close_to_bayes_with_a_perfect_encoder():
     for lam in (0.0, 20.0, 200.0):
         bayes = realised(decide(test.truth, c_hat, lam), test, lam)[2]
         assert realised(knn.route(test, lam), test, lam)[2] >= bayes - KNN_MARGIN, lam
+
+
+def _top_k_similarities(ref, queries, k):
+    """Brute force in float64: each query's k largest cosine similarities, sorted."""
+    sim = queries.astype(np.float64) @ ref.astype(np.float64).T
+    return -np.sort(-sim, axis=1)[:, :k]
+
+
+def _unit_rows(rng, n, d):
+    x = rng.standard_normal((n, d)).astype(np.float32)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("shortlist", [26, 66, 400])
+def test_cosine_top_k_is_exact(shortlist):
+    """Neighbours match float64 brute force whatever the shortlist: 26 (one spare, so bfloat16 rounding
+    misses true neighbours and the float32 fallback must catch them), the router's 2k+16, and a wide one.
+    Similarities, not indices, are compared so that ties may come in any order."""
+    rng = np.random.default_rng(0)
+    ref, queries, k = _unit_rows(rng, 3000, 32), _unit_rows(rng, 700, 32), 25
+    idx = cosine_top_k(torch.from_numpy(ref), torch.from_numpy(queries), k, shortlist=shortlist,
+                       block=256).numpy()
+    assert idx.shape == (700, k) and all(len(set(row)) == k for row in idx)
+    got = -np.sort(-np.einsum("nd,nkd->nk", queries.astype(np.float64), ref[idx].astype(np.float64)), axis=1)
+    np.testing.assert_allclose(got, _top_k_similarities(ref, queries, k), atol=1e-5)
+    if shortlist == 26:     # the case is hard: a bfloat16 shortlist alone would have been wrong
+        approx = torch.from_numpy(queries).bfloat16() @ torch.from_numpy(ref).bfloat16().T
+        short = torch.topk(approx, shortlist, dim=1).indices.numpy()
+        true = np.argsort(-(queries.astype(np.float64) @ ref.astype(np.float64).T), axis=1)[:, :k]
+        assert not all(set(t) <= set(s) for t, s in zip(true, short))
+
+
+def test_knn_neighbours_with_duplicates_and_few_training_queries():
+    """Exact ties (duplicated training queries) and k above the training size."""
+    rng = np.random.default_rng(1)
+    base = _unit_rows(rng, 400, 16)
+    ref = np.vstack([base, base[:200]])
+    queries = _unit_rows(rng, 50, 16)
+    idx = cosine_top_k(torch.from_numpy(ref), torch.from_numpy(queries), 25, shortlist=66).numpy()
+    got = -np.sort(-np.einsum("nd,nkd->nk", queries, ref[idx]), axis=1)
+    np.testing.assert_allclose(got, _top_k_similarities(ref, queries, 25), atol=1e-5)
+    assert cosine_top_k(torch.from_numpy(ref[:10]), torch.from_numpy(queries), 25, shortlist=66).shape == (50, 10)
+    assert cosine_top_k(torch.from_numpy(ref), torch.from_numpy(queries[:0]), 25, shortlist=66).shape == (0, 25)
+    train = rk.simulate(n_queries=12, seed=0)
+    with pytest.raises(ValueError, match="block"):
+        rk.routers.make("knn", block=0).fit(train)
+    scores = rk.routers.make("knn", k=50).fit(train).predict(train)
+    np.testing.assert_allclose(scores, np.broadcast_to(train.scores.mean(axis=0), scores.shape), atol=1e-6)
 
 
 def test_ranking_alpha_moves_between_collapse_and_score_routers(fitted):
