@@ -6,6 +6,7 @@ Everything else (task labels, prompts, features, true success probabilities) is 
 """
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Sequence
 
@@ -14,10 +15,48 @@ import pandas as pd
 
 __all__ = ["RoutingData", "train_test_split", "leave_task_out", "subsample", "predefined_split"]
 
+# Scores this close outside [0, 1] are float round-off (a mean of 0/1 results, a sum of weights) and are clipped.
+SCORE_TOLERANCE = 1e-9
+# No single LLM call costs a million dollars: a larger cost is in the wrong unit (tokens, micro-dollars) or junk,
+# and would make every cost range and budget grid meaningless.
+MAX_COST_USD = 1e6
+
 
 def _first_bad(mask: np.ndarray) -> tuple[int, ...]:
     """Index of the first True entry of ``mask`` (row-major)."""
     return tuple(int(k) for k in np.argwhere(mask)[0])
+
+
+def _num(value: float) -> str:
+    """A number in full precision (the shortest text that reads back as the same float), so 1 + 1e-12 never
+    prints as "1"; a whole number prints without ".0"."""
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _real_array(name: str, value: Any, copy: bool = True) -> np.ndarray:
+    """``value`` as a float array (a copy unless ``copy=False`` and it already is one); complex numbers are
+    refused, since numpy would silently drop the imaginary part."""
+    raw = np.asarray(value)
+    if raw.dtype.kind == "c":
+        raise ValueError(f"{name} must be real numbers, got complex values (dtype {raw.dtype})")
+    try:
+        return np.array(raw, dtype=float, copy=copy or None)
+    except (TypeError, ValueError) as exc:
+        if raw.dtype == object and any(isinstance(v, (complex, np.complexfloating)) for v in raw.flat):
+            raise ValueError(f"{name} must be real numbers, got complex values") from None
+        raise ValueError(f"{name} must be numeric: {exc}") from None
+
+
+def _did_you_mean(name: Any, known: Sequence[str]) -> str | None:
+    """The known name ``name`` most likely stands for: equal once surrounding whitespace is stripped, else the
+    closest spelling."""
+    text = str(name)
+    for candidate in known:
+        if candidate.strip() == text.strip():
+            return candidate
+    close = difflib.get_close_matches(text, list(known), n=1)
+    return close[0] if close else None
 
 
 @dataclass(eq=False)
@@ -27,9 +66,10 @@ class RoutingData:
     Parameters
     ----------
     scores : array (n, m)
-        Quality of model ``j``'s answer to query ``i``, in [0, 1].
+        Quality of model ``j``'s answer to query ``i``, in [0, 1]. Values less than 1e-9 outside (float
+        round-off) are clipped into it; complex values are refused.
     costs : array (n, m)
-        USD charged for that call (non-negative).
+        USD charged for that call: non-negative, and at most 1e6 (a larger cost is in another unit).
     models : list of str
         Model names, unique and non-empty, one per column.
     tasks : array (n,) of str, optional
@@ -39,7 +79,7 @@ class RoutingData:
     features : array (n, d), optional
         A numeric representation of each query (what a router sees).
     truth : array (n, m), optional
-        True success probabilities (known only for simulated data).
+        True success probabilities (known only for simulated data); in [0, 1] like ``scores``.
     ids : array (n,), optional
         Query identifiers (e.g. the ``query_id`` of a long file); kept through selection and splits.
     info : DataFrame with n rows, optional
@@ -70,14 +110,14 @@ class RoutingData:
             self.truth = self._check_matrix("truth", self.truth, unit_interval=True)
         n = len(self.scores)
         if self.features is not None:
-            feats = np.asarray(self.features, dtype=float)
+            feats = _real_array("features", self.features, copy=False)
             if feats.ndim == 1:
                 feats = feats[:, None]
             if feats.ndim != 2:
                 raise ValueError(f"features must be a 2-D array (n_queries, n_features), got shape {feats.shape}")
             if len(feats) != n:
                 raise ValueError(f"features has {len(feats)} rows but there are {n} queries")
-            self._check_finite("features", feats)
+            self._check_finite("features", feats, columns="feature column")
             self.features = feats
         for name in ("tasks", "prompts", "ids"):
             value = getattr(self, name)
@@ -89,7 +129,7 @@ class RoutingData:
             if len(arr) != n:
                 raise ValueError(f"{name} has {len(arr)} entries but there are {n} queries")
             if name == "tasks":
-                missing = np.array([t is None or (isinstance(t, float) and np.isnan(t)) for t in arr])
+                missing = pd.isna(arr)
                 if missing.any():
                     raise ValueError(f"tasks has {int(missing.sum())} missing labels, first at query "
                                      f"{int(np.argmax(missing))}")
@@ -121,24 +161,23 @@ class RoutingData:
             raise ValueError(f"routing needs at least 2 models, got {len(names)}")
         return names
 
-    def _check_finite(self, name: str, arr: np.ndarray) -> None:
+    def _check_finite(self, name: str, arr: np.ndarray, columns: str = "model") -> None:
         bad = ~np.isfinite(arr)
         if bad.any():
             kind = "NaN" if np.isnan(arr).any() else "infinite"
             raise ValueError(f"{name} has {int(bad.sum())} {kind} or non-finite entries, first at "
-                             f"{self._where(_first_bad(bad))}")
+                             f"{self._where(_first_bad(bad), columns)}")
 
-    def _where(self, idx: tuple[int, ...]) -> str:
+    def _where(self, idx: tuple[int, ...], columns: str = "model") -> str:
+        """Where entry ``idx`` is: ``columns="model"`` names the model, anything else numbers the column."""
         if len(idx) == 2:
-            return f"query {idx[0]}, model {self.models[idx[1]]!r}"
+            column = repr(self.models[idx[1]]) if columns == "model" else str(idx[1])
+            return f"query {idx[0]}, {columns} {column}"
         return f"query {idx[0]}"
 
     def _check_matrix(self, name: str, value: Any, *, unit_interval: bool = False,
                       non_negative: bool = False) -> np.ndarray:
-        try:
-            arr = np.array(value, dtype=float)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"{name} must be numeric: {exc}") from None
+        arr = _real_array(name, value)
         if arr.ndim != 2:
             raise ValueError(f"{name} must be a 2-D array (n_queries, n_models), got shape {arr.shape}")
         if arr.shape[1] != len(self.models):
@@ -149,17 +188,24 @@ class RoutingData:
             raise ValueError(f"{name} has shape {arr.shape} but scores has shape {self.scores.shape}")
         self._check_finite(name, arr)
         if unit_interval:
-            bad = (arr < 0) | (arr > 1)
+            bad = (arr < -SCORE_TOLERANCE) | (arr > 1 + SCORE_TOLERANCE)
             if bad.any():
                 first = _first_bad(bad)
                 raise ValueError(f"{name} has {int(bad.sum())} entries outside [0, 1], first at "
-                                 f"{self._where(first)} (value {arr[first]:g})")
+                                 f"{self._where(first)} (value {_num(arr[first])})")
+            np.clip(arr, 0.0, 1.0, out=arr)
         if non_negative:
             bad = arr < 0
             if bad.any():
                 first = _first_bad(bad)
                 raise ValueError(f"{name} has {int(bad.sum())} negative entries, first at "
-                                 f"{self._where(first)} (value {arr[first]:g})")
+                                 f"{self._where(first)} (value {_num(arr[first])})")
+            bad = arr > MAX_COST_USD
+            if bad.any():
+                first = _first_bad(bad)
+                raise ValueError(f"{name} has {int(bad.sum())} entries above {MAX_COST_USD:g} USD, first at "
+                                 f"{self._where(first)} (value {_num(arr[first])}): costs are USD per call, so "
+                                 "these are in another unit (tokens? micro-dollars?) or corrupt")
         arr.setflags(write=False)
         return arr
 
@@ -219,22 +265,35 @@ class RoutingData:
             meta=dict(self.meta),
         )
 
+    def _unknown_models(self, what: str, unknown: Sequence[Any]) -> KeyError:
+        """KeyError for unknown model names, suggesting the known names they most likely stand for."""
+        guesses = [(u, _did_you_mean(u, self.models)) for u in unknown]
+        guesses = [(u, g) for u, g in guesses if g is not None]
+        if not guesses:
+            return KeyError(f"{what}; this dataset has {self.models}")
+        if len(unknown) == 1:
+            hint = f"did you mean {guesses[0][1]!r}?"
+        else:
+            hint = "did you mean " + ", ".join(f"{g!r} for {u!r}" for u, g in guesses) + "?"
+        return KeyError(f"{what}; {hint} This dataset has {self.models}")
+
     def select_models(self, names: Sequence[str]) -> "RoutingData":
-        """Keep only the named models, in the order given."""
+        """Keep only the named models, in the order given. An unknown name is a ``KeyError`` that suggests the
+        closest known name (e.g. the same name without stray spaces)."""
         if isinstance(names, str):
             names = [names]
         unknown = [n for n in names if n not in self.models]
         if unknown:
-            raise KeyError(f"unknown model(s) {unknown}; this dataset has {self.models}")
+            raise self._unknown_models(f"unknown model(s) {unknown}", unknown)
         cols = np.array([self.models.index(n) for n in names], dtype=int)
         return self._take(slice(None), cols)
 
     def model_index(self, name: str) -> int:
-        """Column of model ``name``."""
+        """Column of model ``name``; an unknown name is a ``KeyError`` that suggests the closest known name."""
         try:
             return self.models.index(name)
         except ValueError:
-            raise KeyError(f"unknown model {name!r}; this dataset has {self.models}") from None
+            raise self._unknown_models(f"unknown model {name!r}", [name]) from None
 
     @property
     def task_names(self) -> list[str]:
@@ -257,28 +316,54 @@ def _rng(seed: int | np.random.Generator | None) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
+def _test_fraction(test_size: Any, n: int) -> float:
+    """``test_size`` as a fraction of ``n``: a number in (0, 1) is a fraction, a whole number >= 1 (int or float,
+    as a command line passes it) a count of queries."""
+    if isinstance(test_size, (bool, np.bool_)) or not isinstance(test_size, (int, float, np.integer, np.floating)):
+        raise ValueError(f"test_size must be a fraction in (0, 1) or a whole number of queries, got {test_size!r}")
+    size = float(test_size)
+    if 0 < size < 1:
+        return size
+    if size >= 1 and size.is_integer():
+        if size >= n:
+            raise ValueError(f"test_size must leave queries on both sides: got {int(size)} of {n} queries")
+        return size / n
+    raise ValueError(f"test_size must be a fraction in (0, 1) or a whole number of queries, got {test_size!r}")
+
+
+def _too_small_to_stratify(test_size: Any, frac: float, sizes: np.ndarray, empty_side: str) -> ValueError:
+    """Why a stratified split left ``empty_side`` empty: every task is too small for a share of ``frac``."""
+    # The smallest task size whose rounded share puts a query on the empty side lies just above 0.5 / share
+    # (np.round rounds halves to even, so it is checked on the sizes around that bound).
+    share = frac if empty_side == "test" else 1 - frac
+    low = int(0.5 / share)
+    k = np.arange(max(low - 1, 1), low + 3)
+    taken = np.round(frac * k)
+    needed = int(k[taken >= 1 if empty_side == "test" else taken < k][0])
+    return ValueError(
+        f"test_size={test_size} stratified by task leaves the {empty_side} part empty: every task has fewer than "
+        f"{needed} queries ({len(sizes)} tasks, the largest with {int(sizes.max())}), too few to split each in "
+        "that proportion. Pass stratify=None to split the queries without regard to task")
+
+
 def train_test_split(data: RoutingData, test_size: float = 0.3, seed: int | np.random.Generator = 0,
                      stratify: str | None = "task") -> tuple[RoutingData, RoutingData]:
     """Random split of the queries into train and test.
 
-    With ``stratify="task"`` (the default, used where the data has tasks) each task is split in the same
-    proportion, so both parts have the same task mix. ``test_size`` is a fraction in (0, 1) or a number of
-    queries (then met up to rounding within each task).
-    The same seed always gives the same split.
+    ``test_size`` is a fraction in (0, 1), or a whole number of queries: an int, or a float such as ``30.0``
+    (a non-integral number >= 1 is an error). With ``stratify="task"`` (the default, used where the data has
+    tasks) each task is split in the same proportion, rounded per task, so both parts have the same task mix
+    and a count is met up to that rounding; where every task is too small for that (e.g. one query per task)
+    the error says so, and ``stratify=None`` splits the queries as one group. The same seed always gives the
+    same split.
     """
     n = len(data)
-    if isinstance(test_size, (int, np.integer)) and not isinstance(test_size, bool):
-        if not 0 < test_size < n:
-            raise ValueError(f"test_size must leave queries on both sides: got {test_size} of {n} queries")
-        frac = int(test_size) / n
-    else:
-        frac = float(test_size)
-        if not 0 < frac < 1:
-            raise ValueError(f"test_size must be a fraction in (0, 1) or a number of queries, got {test_size}")
+    frac = _test_fraction(test_size, n)
     if stratify not in (None, "task"):
         raise ValueError(f"stratify must be 'task' or None, got {stratify!r}")
     rng = _rng(seed)
-    if stratify == "task" and data.tasks is not None:
+    stratified = stratify == "task" and data.tasks is not None
+    if stratified:
         groups = [np.flatnonzero(data.tasks == t) for t in data.task_names]
     else:
         groups = [np.arange(n)]
@@ -288,7 +373,10 @@ def train_test_split(data: RoutingData, test_size: float = 0.3, seed: int | np.r
         test.append(rng.permutation(rows)[:k])
     test_idx = np.sort(np.concatenate(test))
     if len(test_idx) == 0 or len(test_idx) == n:
-        raise ValueError(f"test_size={test_size} leaves one side empty on {n} queries")
+        empty_side = "test" if len(test_idx) == 0 else "train"
+        if stratified and len(groups) > 1:
+            raise _too_small_to_stratify(test_size, frac, np.array([len(g) for g in groups]), empty_side)
+        raise ValueError(f"test_size={test_size} leaves the {empty_side} part empty on {n} queries")
     mask = np.zeros(n, dtype=bool)
     mask[test_idx] = True
     return data[~mask], data[mask]

@@ -1,4 +1,6 @@
 """RoutingData: validation messages, selection, and the three ways to split."""
+import re
+
 import numpy as np
 import pytest
 
@@ -201,3 +203,92 @@ def test_info_follows_selection_and_feeds_predefined_split():
         rk.predefined_split(data, column="fold")
     with pytest.raises(ValueError, match=r"info has 2 rows but there are 6 queries"):
         make(6, info=pd.DataFrame({"x": [1, 2]}))
+
+
+# -- values that would pass silently or fail obscurely -------------------------------------------------
+def test_scores_within_round_off_are_clipped():
+    scores = np.zeros((4, 3))
+    scores[0, 0], scores[1, 2] = 1 + 1e-12, -1e-12
+    data = make(4, scores=scores, truth=scores)
+    assert data.scores[0, 0] == 1.0 and data.scores[1, 2] == 0.0 and data.truth[0, 0] == 1.0
+    scores[0, 0] = 1 + 1e-8
+    with pytest.raises(ValueError, match=r"scores has 1 entries outside \[0, 1\], first at query 0, model 'small' "
+                                         r"\(value 1.00000001\)"):
+        make(4, scores=scores)
+
+
+def test_out_of_range_values_print_in_full_precision():
+    scores = np.zeros((4, 3))
+    scores[2, 1] = 1 + 2e-9  # "%g" would print 1
+    with pytest.raises(ValueError, match=r"\(value 1.000000002\)"):
+        make(4, scores=scores)
+    costs = np.full((4, 3), 1e-4)
+    costs[3, 0] = -1e-20
+    with pytest.raises(ValueError, match=r"costs has 1 negative entries, first at query 3, model 'small' "
+                                         r"\(value -1e-20\)"):
+        make(4, costs=costs)
+
+
+def test_nan_features_located_by_feature_column():
+    features = np.zeros((5, 8))
+    features[2, 6] = np.nan  # column 6: beyond the 3 models
+    with pytest.raises(ValueError, match=r"features has 1 NaN or non-finite entries, first at query 2, "
+                                         r"feature column 6"):
+        make(5, features=features)
+
+
+@pytest.mark.parametrize("field", ["scores", "costs", "truth", "features"])
+def test_complex_values_refused(field):
+    value = np.zeros((5, 3), dtype=complex)
+    value[1, 1] = 0.5j
+    with pytest.raises(ValueError, match=rf"{field} must be real numbers, got complex values \(dtype complex128\)"):
+        make(5, **{field: value})
+    with pytest.raises(ValueError, match=rf"{field} must be real numbers, got complex values"):
+        make(5, **{field: value.astype(object)})
+
+
+def test_implausible_costs_refused():
+    costs = np.full((5, 3), 1e-4)
+    costs[4, 1] = 1e300
+    with pytest.raises(ValueError, match=r"costs has 1 entries above 1e\+06 USD, first at query 4, model 'medium' "
+                                         r"\(value 1e\+300\): costs are USD per call"):
+        make(5, costs=costs)
+    costs[4, 1] = 1e6
+    assert make(5, costs=costs).costs.max() == 1e6
+
+
+def test_unknown_model_suggests_the_closest_name():
+    data = make(models=["b", "medium", "gpt-4-1106-preview"])
+    with pytest.raises(KeyError, match=r"unknown model 'b '; did you mean 'b'\? This dataset has"):
+        data.model_index("b ")
+    with pytest.raises(KeyError, match=r"unknown model 'gpt-4-1106'; did you mean 'gpt-4-1106-preview'\?"):
+        data.model_index("gpt-4-1106")
+    with pytest.raises(KeyError, match=r"unknown model 'zzz'; this dataset has \['b', "):
+        data.model_index("zzz")
+    with pytest.raises(KeyError, match=r"unknown model\(s\) \[' medium', 'b '\]; did you mean 'medium' for ' medium', "
+                                       r"'b' for 'b '\?"):
+        data.select_models([" medium", "b "])
+
+
+def test_split_every_query_its_own_task():
+    data = make(20, tasks=np.array([f"t{i}" for i in range(20)]))
+    with pytest.raises(ValueError, match=r"test_size=0.3 stratified by task leaves the test part empty: every task "
+                                         r"has fewer than 2 queries \(20 tasks, the largest with 1\).*"
+                                         r"Pass stratify=None"):
+        rk.train_test_split(data, test_size=0.3)
+    with pytest.raises(ValueError, match=r"leaves the train part empty: every task has fewer than 5 queries"):
+        rk.train_test_split(make(8, tasks=np.array(["a", "a", "b", "b", "c", "c", "d", "d"])), test_size=0.9)
+    train, test = rk.train_test_split(data, test_size=0.3, stratify=None)
+    assert (len(train), len(test)) == (14, 6)
+
+
+def test_split_test_size_as_a_whole_float_is_a_count():
+    data = make(50)
+    train, test = rk.train_test_split(data, test_size=30.0, seed=0)  # the command line passes floats
+    assert (len(train), len(test)) == (20, 30)
+    for bad in (30.5, -3, 0.0, "30", True):
+        with pytest.raises(ValueError, match=r"test_size must be a fraction in \(0, 1\) or a whole number of "
+                                             rf"queries, got {re.escape(repr(bad))}"):
+            rk.train_test_split(data, test_size=bad)
+    with pytest.raises(ValueError, match="leave queries on both sides: got 50 of 50"):
+        rk.train_test_split(data, test_size=50.0)

@@ -4,6 +4,9 @@ Synthetic fixtures only: RouterBench-layout frames are built here from made-up p
 RouterBench subset is read in place from ../shared (tests that need it skip where it is absent).
 """
 import hashlib
+import os
+import re
+import subprocess
 import sys
 import types
 from pathlib import Path
@@ -356,6 +359,67 @@ def test_fetch_refuses_a_damaged_cached_file(monkeypatch, tmp_path):
         rk.fetch_routerbench("0shot", cache_dir=tmp_path)
 
 
+def dead_pid():
+    """The pid of a process that has finished."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_fetch_removes_killed_downloads_staging_but_not_live_ones(monkeypatch, tmp_path):
+    payload = b"fake"
+    monkeypatch.setitem(loaders.ROUTERBENCH_SHA256, "0shot", hashlib.sha256(payload).hexdigest())
+    calls = fake_hub(monkeypatch, payload)
+    cache = tmp_path / "cache"
+    host = loaders.socket.gethostname()
+    killed = cache / f".download-{dead_pid()}-{host}-abc_1234"
+    live = cache / f".download-{os.getppid()}-{host}-def_5678"  # the pytest runner's parent: running
+    elsewhere = cache / f".download-{dead_pid()}-another-host-ghi_9012"  # may be live on that host
+    old = cache / ".download-k2j3h4g5"  # named before pids were in the name
+    fresh = cache / ".download-z9y8x7w6"
+    for folder in (killed, live, elsewhere, old, fresh):
+        (folder / "sub").mkdir(parents=True)
+        (folder / "sub" / "partial.pkl.incomplete").write_bytes(b"half")
+    day_and_more = loaders.time.time() - loaders.STALE_STAGING_SECONDS - 60
+    for item in (old, old / "sub", old / "sub" / "partial.pkl.incomplete"):
+        os.utime(item, (day_and_more, day_and_more))
+    rk.fetch_routerbench("0shot", cache_dir=cache)
+    assert sorted(p.name for p in cache.iterdir()) == sorted([live.name, elsewhere.name, fresh.name,
+                                                              "routerbench_0shot.pkl"])
+    staging = Path(calls[0]["local_dir"]).name
+    assert staging.startswith(f".download-{os.getpid()}-{host}-")  # the pid is in this download's name
+
+
+def test_fetch_cleans_up_even_when_the_file_is_cached(monkeypatch, tmp_path):
+    payload = b"cached"
+    monkeypatch.setitem(loaders.ROUTERBENCH_SHA256, "0shot", hashlib.sha256(payload).hexdigest())
+    fake_hub(monkeypatch, error=AssertionError("no download expected"))
+    (tmp_path / "routerbench_0shot.pkl").write_bytes(payload)
+    killed = tmp_path / f".download-{dead_pid()}-{loaders.socket.gethostname()}-abcdefgh"
+    killed.mkdir()
+    rk.fetch_routerbench("0shot", cache_dir=tmp_path)
+    assert not killed.exists()
+
+
+def test_fetch_cache_folder_that_cannot_be_created(monkeypatch, tmp_path):
+    fake_hub(monkeypatch, error=AssertionError("no download expected"))
+    (tmp_path / "a-file").write_text("not a folder")
+    with pytest.raises(loaders.RouterBenchDownloadError) as info:
+        rk.fetch_routerbench("0shot", cache_dir=tmp_path / "a-file" / "cache")
+    msg = str(info.value)
+    assert msg.startswith(f"cannot use {tmp_path / 'a-file' / 'cache'} as the cache folder (Not a directory)")
+    assert "fetch_routerbench('0shot', cache_dir='...') or the environment variable ROUTERKIT_CACHE" in msg
+    assert "ROUTERKIT_DATA" in msg  # and how to place the file by hand
+
+    def read_only(**kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(loaders.tempfile, "mkdtemp", read_only)
+    with pytest.raises(loaders.RouterBenchDownloadError, match=r"cannot use .*cache as the cache folder "
+                                                              r"\(Permission denied\): choose another"):
+        rk.fetch_routerbench("0shot", cache_dir=tmp_path / "cache")
+
+
 # -- load_long -------------------------------------------------------------------------------------------
 def long_frame():
     return pd.read_csv(FIXTURES / "long_results.csv")
@@ -390,7 +454,8 @@ def test_long_round_trip(tmp_path, ext):
     long.to_csv(path, index=False) if ext == "csv" else long.to_parquet(path, index=False)
     data = rk.load_long(path, query="qid", model="llm", score="quality", cost="usd", task="bench", prompt="text")
     back = data.select_models(models)
-    np.testing.assert_array_equal(back.ids, original.ids)
+    # a CSV file's ids are read as text ("007" is not 7); parquet keeps the integers
+    np.testing.assert_array_equal(back.ids, original.ids.astype(str) if ext == "csv" else original.ids)
     np.testing.assert_array_equal(back.scores, original.scores)
     np.testing.assert_allclose(back.costs, original.costs)
     np.testing.assert_array_equal(back.tasks, original.tasks)
@@ -462,6 +527,226 @@ def test_long_task_and_prompt_constant_within_a_query(column):
     with pytest.raises(ValueError, match=rf"column '{column}' \(the {column}\) must be constant within a query, "
                                          r"but query 'q4' has .* and 'something else' \(row 10"):
         rk.load_long(frame, task="task", prompt="prompt")
+
+
+def test_long_takes_task_and_prompt_columns_by_default(tmp_path):
+    path = FIXTURES / "long_results.csv"
+    data = rk.load_long(path)
+    assert list(data.tasks) == ["arithmetic", "trivia", "summary", "arithmetic"]
+    assert data.prompts[2] == "Summarise: the cat sat, then it slept."
+    bare = rk.load_long(path, task=None, prompt=None)
+    assert bare.tasks is None and bare.prompts is None
+    forced = rk.load_dataset(path, format="long")  # the same default through load_dataset
+    np.testing.assert_array_equal(forced.tasks, data.tasks)
+    np.testing.assert_array_equal(forced.prompts, data.prompts)
+    plain = long_frame().drop(columns=["task", "prompt"])
+    assert rk.load_long(plain).tasks is None  # the default name, absent: fine
+    with pytest.raises(ValueError, match=r"column 'task' \(the task column\) not found in the DataFrame"):
+        rk.load_long(plain, task="task")  # a name given explicitly must exist
+    pickled = tmp_path / "long.pkl"
+    long_frame().to_pickle(pickled)  # a pickled long table loads with format="long" as it does with "auto"
+    assert rk.load_dataset(pickled, format="long").meta["format"] == "long-pickle"
+    assert list(rk.load_dataset(pickled, format="long").tasks) == list(data.tasks)
+
+
+def test_long_csv_ids_and_models_are_text(tmp_path):
+    path = tmp_path / "ids.csv"
+    path.write_text("query_id,model,score,cost\n007,1,1,0.1\n007,2,0,0.2\n7,1,0,0.1\n7,2,1,0.2\n")
+    data = rk.load_long(path)
+    assert list(data.ids) == ["007", "7"]  # two queries, not one query "7" with each model twice
+    assert data.models == ["1", "2"]
+    np.testing.assert_array_equal(data.scores, [[1, 0], [0, 1]])
+    frame = pd.read_csv(path, dtype={"query_id": str})
+    frame["query_id"] = [7, 7, 8, 8]
+    frame.to_parquet(tmp_path / "ids.parquet")
+    ids = rk.load_long(tmp_path / "ids.parquet").ids  # parquet keeps its integer ids
+    assert ids.dtype == np.int64 and list(ids) == [7, 8]
+
+
+@pytest.mark.parametrize("sep, shown", [(";", "';'"), ("\t", "tab")])
+def test_long_wrong_separator_is_named(tmp_path, sep, shown):
+    path = tmp_path / "semicolons.csv"
+    long_frame().to_csv(path, sep=sep, index=False)
+    shown_sep = re.escape(repr(sep))  # the message shows the tab as '\t'
+    with pytest.raises(ValueError, match=rf"column 'query_id' \(the query column\) not found in semicolons.csv.*"
+                                         rf"the file looks {shown}-separated \(its header is the one column "
+                                         rf"'query_id{shown_sep[1:-1]}model.*: pass sep={shown_sep}"):
+        rk.load_long(path)
+    with pytest.raises(ValueError, match=rf"cannot tell the layout.*looks {shown}-separated"):
+        rk.load_dataset(path)
+    assert len(rk.load_long(path, sep=sep)) == 4
+    assert rk.load_dataset(path, sep=sep).prompts[2] == "Summarise: the cat sat, then it slept."
+    with pytest.raises(ValueError, match=r"sep=';' applies to CSV and TSV files only, and .*x.parquet' is a "
+                                         r"parquet file"):
+        rk.load_long(_write_parquet(tmp_path / "x.parquet"), sep=";")
+    with pytest.raises(ValueError, match=r"sep=';' applies to CSV and TSV files only, and the input is a DataFrame"):
+        rk.load_long(long_frame(), sep=";")
+
+
+def _write_parquet(path):
+    long_frame().to_parquet(path)
+    return path
+
+
+def test_wide_csv_wrong_separator_is_named(tmp_path):
+    path = tmp_path / "wide.csv"
+    wide_frame().drop(columns=["prompt"] + [m + "|model_response" for m in MODELS]).to_csv(path, sep=";", index=False)
+    with pytest.raises(ValueError, match=r"no '<model>\|total_cost' columns.*looks ';'-separated.*pass sep=';'"):
+        rk.load_routerbench(path)
+    assert rk.load_routerbench(path, sep=";").models == MODELS
+    assert rk.load_dataset(path, sep=";").models == MODELS
+
+
+def test_long_model_names_differing_by_whitespace():
+    frame = long_frame()
+    frame.loc[frame["model"] == "big-llm", "model"] = ["big-llm", "big-llm ", "big-llm", "big-llm"]
+    with pytest.raises(ValueError, match=r"column 'model' has model names 'big-llm' \(first at row 1\) and "
+                                         r"'big-llm ' \(first at row 4\), which differ only by surrounding "
+                                         r"whitespace"):
+        rk.load_long(frame)
+    mixed = long_frame()
+    mixed["model"] = pd.Series([1, "1", 2] * 4, dtype=object)
+    with pytest.raises(ValueError, match=r"model names '1' \(first at row 0\) and '1' \(first at row 1\), which "
+                                         r"are the same name once read as text"):
+        rk.load_long(mixed)
+
+
+def test_long_scores_within_round_off_are_clipped_and_values_shown_in_full():
+    frame = long_frame()
+    frame.loc[0, "score"] = 1 + 1e-12
+    frame.loc[1, "score"] = -1e-12
+    data = rk.load_long(frame)
+    assert data.scores[0, 0] == 1.0 and data.scores[0, 1] == 0.0
+    frame.loc[0, "score"] = 1 + 1e-8
+    with pytest.raises(ValueError, match=r"column 'score' has 1 outside \[0, 1\] value\(s\), first 1.00000001 at "
+                                         r"row 0 \(query 'q1', model 'small-llm'\)"):
+        rk.load_long(frame)
+
+
+def test_long_complex_values_refused():
+    frame = long_frame()
+    frame["cost"] = frame["cost"] + 1e-9j
+    with pytest.raises(ValueError, match=r"column 'cost' holds complex numbers; scores and costs must be real"):
+        rk.load_long(frame)
+    frame = long_frame().astype({"score": object})
+    frame.loc[2, "score"] = 1 + 2j
+    with pytest.raises(ValueError, match=r"column 'score' holds complex numbers"):
+        rk.load_long(frame)
+
+
+def test_long_implausible_costs_refused():
+    frame = long_frame()
+    frame.loc[7, "cost"] = 1e300
+    with pytest.raises(ValueError, match=r"column 'cost' has 1 above 1e\+06 USD value\(s\), first 1e\+300 at row 7 "
+                                         r"\(query 'q3', model 'small-llm'\); costs are USD per call"):
+        rk.load_long(frame)
+    frame.loc[7, "cost"] = 1e6  # a million dollars is the most a call may cost
+    assert rk.load_long(frame).costs.max() == 1e6
+
+
+def test_long_query_without_a_task():
+    frame = long_frame()
+    frame.loc[frame["query_id"] == "q3", "task"] = np.nan
+    with pytest.raises(ValueError, match=r"column 'task' \(the task\) is missing or empty for 1 queries, first "
+                                         r"query 'q3' \(row 6\): give every query a task, or pass task=None"):
+        rk.load_long(frame)
+    assert rk.load_long(frame, task=None).tasks is None
+
+
+def test_long_missing_query_id_or_model():
+    frame = long_frame()
+    frame.loc[5, "query_id"] = np.nan
+    with pytest.raises(ValueError, match=r"column 'query_id' has 1 missing or empty value\(s\), first at row 5"):
+        rk.load_long(frame)
+
+
+def test_long_csv_text_is_kept_literally_and_missing_markers_only_in_numbers(tmp_path):
+    path = tmp_path / "na.csv"
+    path.write_text("query_id,model,score,cost,prompt\nq1,NA,1,0.1,None\nq1,null,#N/A,0.1,None\n"
+                    "q2,NA,0,0.2,\nq2,null,1,0.2,\n")
+    with pytest.raises(ValueError, match=r"query 'q1' lacks a result for model 'null'"):
+        rk.load_long(path)  # "#N/A" in a score cell is missing, as pandas would read it
+    data = rk.load_long(path, missing="drop")
+    assert data.models == ["NA", "null"] and list(data.ids) == ["q2"] and list(data.prompts) == [""]
+    assert list(rk.load_long(_rewrite(path, "#N/A", "0")).prompts) == ["None", ""]  # a prompt is text as it is
+
+
+def _rewrite(path, old, new):
+    path.write_text(path.read_text().replace(old, new))
+    return path
+
+
+def test_long_cells_that_are_not_text_or_numbers():
+    frame = long_frame().astype({"prompt": object})
+    frame.loc[4, "prompt"] = ["a", "list"]
+    with pytest.raises(ValueError, match=r"column 'prompt' holds values that are not text or numbers \(e.g. "
+                                         r"\['a', 'list'\]\)"):
+        rk.load_long(frame)
+
+
+def test_long_parquet_row_groups_and_dictionaries(tmp_path):
+    """Queries spread over several parquet row groups (each with its own dictionaries) load as from a DataFrame."""
+    rng = np.random.default_rng(5)
+    n, models = 300, ["m0", "m1", "m2"]
+    frame = pd.DataFrame({
+        "query_id": np.repeat([f"q{i}" for i in range(n)], 3), "model": np.tile(models, n),
+        "score": rng.random(3 * n), "cost": rng.uniform(0, 1e-3, 3 * n),
+        "task": np.repeat(np.array(["a", "b", "c"])[np.arange(n) % 3], 3),
+        "prompt": np.repeat([f"prompt {i // 2}" for i in range(n)], 3),  # two queries share each prompt
+    }).sample(frac=1.0, random_state=1).reset_index(drop=True)
+    path = tmp_path / "groups.parquet"
+    frame.to_parquet(path, row_group_size=97)
+    from_file, from_frame = rk.load_long(path), rk.load_long(frame)
+    for field in ("scores", "costs", "ids", "tasks", "prompts"):
+        np.testing.assert_array_equal(getattr(from_file, field), getattr(from_frame, field))
+    assert from_file.models == from_frame.models
+    frame.loc[frame.index[-1], "prompt"] = "changed in the last row group"
+    frame.to_parquet(path, row_group_size=97)
+    with pytest.raises(ValueError, match=r"column 'prompt' \(the prompt\) must be constant within a query, but "
+                                         r"query '.*' has 'prompt .*' and 'changed in the last row group' \(row 899"):
+        rk.load_long(path)
+
+
+def test_coded_merges_repeated_dictionary_values():
+    import pyarrow as pa
+    column = pa.chunked_array([pa.DictionaryArray.from_arrays(pa.array([0, 1, None, 2]), pa.array(["x", "x", "y"]))])
+    codes, values = loaders._coded(column, "query_id", blank_is_missing=True)
+    assert codes[0] == codes[1] and codes[2] == -1 and list(values[codes[[0, 3]]]) == ["x", "y"]
+
+
+# -- files that cannot be read -------------------------------------------------------------------------------
+def test_unreadable_files_are_named(tmp_path):
+    good = tmp_path / "good.parquet"
+    long_frame().to_parquet(good)
+    (tmp_path / "cut.parquet").write_bytes(good.read_bytes()[:200])
+    long_frame().to_pickle(tmp_path / "good.pkl")
+    (tmp_path / "cut.pkl").write_bytes((tmp_path / "good.pkl").read_bytes()[:300])
+    (tmp_path / "empty.csv").write_bytes(b"")
+    (tmp_path / "blank.csv").write_text("\n\n")
+    (tmp_path / "binary.csv").write_bytes(bytes(range(256)) * 4)
+    (tmp_path / "latin1.csv").write_bytes("query_id,model,score,cost\nq1,caf\xe9,1,0\n".encode("latin-1"))
+    cases = {
+        "cut.parquet": r"could not read '.*cut.parquet' as parquet: ArrowInvalid: .*magic bytes",
+        "cut.pkl": r"could not read '.*cut.pkl' as a pickle: UnpicklingError: pickle data was truncated",
+        "empty.csv": r"'.*empty.csv' is empty \(0 bytes\)",
+        "blank.csv": r"'.*blank.csv' is empty: it has no header line",
+        "binary.csv": r"'.*binary.csv' is not a text CSV file: it holds binary data \(a NUL byte at position 0\)",
+        "latin1.csv": r"'.*latin1.csv' is not a text CSV file in UTF-8: .*0xe9.*save it as UTF-8",
+    }
+    for name, message in cases.items():
+        with pytest.raises(ValueError, match=message):
+            rk.load_dataset(tmp_path / name)  # auto: the header is read first (_columns_of)
+        with pytest.raises(ValueError, match=message):
+            (rk.load_routerbench if name.endswith(".pkl") else rk.load_long)(tmp_path / name)
+
+
+def test_find_routerbench_skips_unreadable_files(monkeypatch, tmp_path):
+    folder = tmp_path / "data"
+    write_wide(folder, "zz_wide.parquet")
+    (folder / "aa_cut.parquet").write_bytes(b"PAR1 not really")
+    (folder / "ab_cut.pkl").write_bytes(b"\x80\x04 truncated")
+    monkeypatch.setenv("ROUTERKIT_DATA", str(folder))
+    assert rk.load_dataset("routerbench").meta["source"] == str(folder / "zz_wide.parquet")
 
 
 # -- load_dataset ----------------------------------------------------------------------------------------
