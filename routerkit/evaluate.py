@@ -44,6 +44,7 @@ import pandas as pd
 
 from routerkit.data import RoutingData
 from routerkit.decision import aggregate, check_lams, decide, lam_grid
+from routerkit.threads import limited
 
 __all__ = ["evaluate", "best_model", "cheapest_model", "sweep_frame", "SHARE_PREFIX", "FRAME_COLUMNS"]
 
@@ -282,7 +283,8 @@ def evaluate(router: Any, data: RoutingData, lams=None, top_model: str | None = 
     if progress:
         from tqdm.auto import tqdm
         iterator = tqdm(items, desc="evaluate", unit="router")
-    frames = [_evaluate_one(name, r, data, grid, top_model, fast) for name, r in iterator]
+    with limited():
+        frames = [_evaluate_one(name, r, data, grid, top_model, fast) for name, r in iterator]
     return pd.concat(frames, ignore_index=True)
 
 

@@ -18,6 +18,16 @@ Conventions (used everywhere below)
   answer).
 - The common cost range of AIQ is ``cost_range(data)``: from the mean cost of the cheapest single model to
   that of the most expensive one (all queries to the cheapest model, all to the dearest).
+- *Equal costs*: where every model has the same mean cost ``c`` (self-hosted models billed alike, equal
+  prices, or all free: ``c = 0``), the range is ``(c, c)`` and has no width. AIQ over it is the limit of the
+  normalised area over ``[c, c + eps]`` as ``eps -> 0``: the hull's quality at ``c``, i.e. the best quality
+  the router reaches at that cost (0 if it cannot be that cheap). With costs equal on every query (each
+  query costs the same whichever model answers) every routing costs ``c``, so AIQ is simply the best
+  quality among the router's operating points: the oracle's AIQ is its quality, the zero router's the best
+  single model's.
+- Costs that differ by at most a relative ``1e-12`` (``_SAME_COST``) are the same spend summed in another
+  order (e.g. a router's all-cheapest routing and ``cost_range``'s ``c_min``), not a cheaper one: a budget
+  that far below a curve's cheapest point reads as that point.
 """
 from __future__ import annotations
 
@@ -44,6 +54,8 @@ __all__ = [
 ]
 
 _NO_SUCCESS = ("cheapest", "zero")
+# relative: mean costs this close are one spend summed in two orders (rounding), not two different spends
+_SAME_COST = 1e-12
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -159,6 +171,8 @@ def oracle_frontier(data: RoutingData, no_success_cost: str = "cheapest") -> tup
     oracle at some ``lam`` (vertices) or a mix of two neighbouring budgets (edges). Computed from every
     breakpoint of every query (one sort of at most ``n (m - 1)`` events, no grid), cumulating the changes of
     total score and cost; returned through ``ndch`` (increasing cost and quality, collinear points dropped).
+    Where no budget changes a decision (every model costs the same on each query, or all are free) it is the
+    single point of ``oracle_choice``.
     """
     costs = _charged_costs(data, no_success_cost)
     s = data.scores
@@ -189,7 +203,11 @@ def single_model_points(data: RoutingData) -> pd.DataFrame:
 
 
 def cost_range(data: RoutingData) -> tuple[float, float]:
-    """The default AIQ range ``(c_min, c_max)``: mean cost of the cheapest and of the dearest single model."""
+    """The default AIQ range ``(c_min, c_max)``: mean cost of the cheapest and of the dearest single model.
+
+    ``(c, c)`` when every model has the same mean cost (equal prices, or all free: ``(0.0, 0.0)``); ``aiq``
+    over that zero-width range is defined (see the module docstring).
+    """
     c = data.costs.mean(axis=0)
     return float(c.min()), float(c.max())
 
@@ -233,14 +251,26 @@ def ndch(cost, quality=None) -> tuple[np.ndarray, np.ndarray]:
 
 def zero_router(data: RoutingData) -> tuple[np.ndarray, np.ndarray]:
     """The zero router: ``ndch`` of the single-model points (randomly mixing whole models, no query
-    information). Its AIQ is the floor a router must beat."""
-    points = single_model_points(data)
-    return ndch(points["cost"].to_numpy(), points["quality"].to_numpy())
+    information). Its AIQ, ``aiq(*zero_router(data), *cost_range(data))``, is the floor a router must beat:
+    it starts at the cheapest model, exactly ``c_min``. Where every model has the same mean cost the hull is
+    one point, ``(c, best single model's quality)``, and that quality is its AIQ."""
+    return ndch(data.costs.mean(axis=0), data.scores.mean(axis=0))
+
+
+def _before_start(c, c0: float):
+    """Is budget ``c`` cheaper than a hull's first cost ``c0`` (beyond rounding, see ``_SAME_COST``)?"""
+    return c < c0 - _SAME_COST * abs(c0)
+
+
+def _height(hc: np.ndarray, hq: np.ndarray, c: float) -> float:
+    """The hull's quality at budget ``c``: flat right of its last vertex, 0 before its first."""
+    return 0.0 if _before_start(c, hc[0]) else float(np.interp(c, hc, hq))
 
 
 def _hull_area(hc: np.ndarray, hq: np.ndarray, a: float, b: float) -> float:
-    """Exact integral over [a, b] of the hull (flat right of its last vertex, 0 left of its first)."""
-    lo = max(a, hc[0])
+    """Exact integral over [a, b] of the hull (flat right of its last vertex, 0 left of its first; an ``a``
+    below the first by rounding only starts the hull at ``a``)."""
+    lo = hc[0] if _before_start(a, hc[0]) else a
     if lo >= b:
         return 0.0
     inner = hc[(hc > lo) & (hc < b)]
@@ -256,8 +286,8 @@ def _check_range(c_min, c_max, need_min: bool = True) -> tuple[float | None, flo
     c_min = None if c_min is None else float(c_min)
     if not math.isfinite(c_max) or (c_min is not None and not math.isfinite(c_min)):
         raise ValueError(f"c_min and c_max must be finite, got {c_min} and {c_max}")
-    if c_min is not None and c_min >= c_max:
-        raise ValueError(f"c_min must be < c_max, got c_min={c_min:g} >= c_max={c_max:g}")
+    if c_min is not None and c_min > c_max:
+        raise ValueError(f"c_min must be <= c_max, got c_min={c_min:g} > c_max={c_max:g}")
     return c_min, c_max
 
 
@@ -270,9 +300,10 @@ def aiq(cost, quality=None, c_min=None, c_max=None, variant: str = "normalized")
 
     where ``H`` is ``ndch`` of the curve, extended flat beyond its last vertex, and counted as 0 below its
     cheapest point ``c_0`` (no mix of the router's points costs less; a sweep that reaches the all-cheapest
-    routing, as evaluate's default grid does, starts at or below ``c_min`` and is unaffected). Parts of the
-    hull outside ``[c_min, c_max]`` are ignored. Same range for every router => comparable numbers; the
-    oracle's is the ceiling, the zero router's the floor. Use ``cost_range(data)`` for the range.
+    routing, as evaluate's default grid does, starts at or below ``c_min``, up to a rounding that counts as
+    no gap (``_SAME_COST``), and is unaffected). Parts of the hull outside ``[c_min, c_max]`` are ignored.
+    Same range for every router => comparable numbers; the oracle's is the ceiling, the zero router's the
+    floor. Use ``cost_range(data)`` for the range.
 
     ``variant="routerbench"``: RouterBench's released code (``evaluation/AIQ.py``)::
 
@@ -284,6 +315,18 @@ def aiq(cost, quality=None, c_min=None, c_max=None, variant: str = "normalized")
     ``(c_max - c_min) / c_max``, and a router whose hull starts cheaper than ``c_min`` is credited for the
     area below ``c_min`` too.
 
+    Zero-width range (every model costs the same, so ``cost_range`` gives ``c_min = c_max = c``): AIQ is the
+    limit of the normalised area over ``[c, c + eps]`` as ``eps -> 0``, the hull's quality ``H(c)`` (0 if the
+    curve's cheapest point is dearer than ``c``). The routerbench variant with ``c_max = 0`` (all models
+    free) is its limit the same way: ``H(0)``; with equal costs ``c > 0`` it integrates from each curve's
+    first cost ``c`` to ``c_max = c``, over nothing, and is 0 for every router: use the normalised variant.
+
+    A single point ``(c_0, q)`` (one model, or one fixed routing) is its own hull: its AIQ over a range with
+    ``c_min <= c_0 <= c_max`` is ``q (c_max - c_0) / (c_max - c_min)``, its quality times the share of the
+    range at or above its cost: ``q`` for the cheapest model, 0 for the dearest. That measures where the
+    point sits in the range, not how good the model is: a single model's AIQ is not meaningful on its own
+    (compare models by quality and cost, or mix them: ``zero_router``).
+
     Exact: the integral of the piecewise-linear hull is a sum of trapezoids over its vertices and the range
     ends, with no sampling.
     """
@@ -292,9 +335,14 @@ def aiq(cost, quality=None, c_min=None, c_max=None, variant: str = "normalized")
     c_min, c_max = _check_range(c_min, c_max, need_min=variant == "normalized")
     hc, hq = ndch(cost, quality)
     if variant == "normalized":
+        if c_min == c_max:
+            return _height(hc, hq, c_max)
         return _hull_area(hc, hq, c_min, c_max) / (c_max - c_min)
-    if c_max <= 0:
-        raise ValueError(f"the routerbench variant divides by c_max, which must be > 0, got {c_max:g}")
+    if c_max < 0 or (c_max == 0 and hc[0] < 0):
+        raise ValueError(f"the routerbench variant divides by c_max: it needs c_max > 0, or c_max = 0 with no "
+                         f"point of the curve below cost 0; got c_max={c_max:g}, cheapest point {hc[0]:g}")
+    if c_max == 0:
+        return _height(hc, hq, 0.0)
     return _hull_area(hc, hq, hc[0], c_max) / c_max
 
 
@@ -323,7 +371,7 @@ def quality_at_cost(cost, quality=None, c=None) -> float | np.ndarray:
     ca = np.asarray(c, dtype=float)
     if not np.isfinite(ca).all():
         raise ValueError("c must be finite")
-    below = ca < hc[0] - 1e-12 * abs(hc[0])
+    below = _before_start(ca, hc[0])
     out = np.where(below, np.nan, np.interp(ca, hc, hq))
     return float(out) if out.ndim == 0 else out
 
@@ -350,12 +398,13 @@ def savings(a, b, q) -> float | np.ndarray:
         savings = 1 - cost_at_quality(a, q) / cost_at_quality(b, q)
 
     ``a`` and ``b``: ``(cost, quality)`` pairs or one-router frames. NaN where either never reaches ``q`` or
-    ``b``'s cost is 0. Positive: ``a`` is cheaper at that quality.
+    ``b``'s cost is 0 and ``a``'s is not (no finite ratio); 0 where both cost 0 (free models: nothing to
+    save). Positive: ``a`` is cheaper at that quality.
     """
-    ca = cost_at_quality(a, None, q)
-    cb = cost_at_quality(b, None, q)
+    ca = np.asarray(cost_at_quality(a, None, q), dtype=float)
+    cb = np.asarray(cost_at_quality(b, None, q), dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        out = 1.0 - np.asarray(ca, dtype=float) / np.where(np.asarray(cb) == 0, np.nan, cb)
+        out = np.where(cb == 0, np.where(ca == 0, 0.0, np.nan), 1.0 - ca / np.where(cb == 0, 1.0, cb))
     return float(out) if np.ndim(out) == 0 else out
 
 
@@ -381,6 +430,9 @@ def anchors(data: RoutingData, weak: str | None = None, strong: str | None = Non
     q = data.scores.mean(axis=0)
     c = data.costs.mean(axis=0)
     a = Anchors(data.models[w], data.models[s], float(q[w]), float(q[s]), float(c[w]), float(c[s]))
+    if w == s:
+        raise ValueError(f"PGR's weak and strong models are both {a.weak!r}: the cheapest model is also the "
+                         f"best (as when every model costs the same); name them with weak= and strong=")
     if not a.q_strong > a.q_weak:
         raise ValueError(f"PGR needs the strong model to score higher than the weak one: {a.strong!r} has "
                          f"{a.q_strong:.6g}, {a.weak!r} has {a.q_weak:.6g}")
@@ -551,10 +603,12 @@ def excess_cost(curve, data: RoutingData, no_success_cost: str = "cheapest") -> 
     """Excess cost over the oracle frontier at equal quality, per operating point.
 
     For a point ``(cost, quality)``: ``oracle_cost = cost_at_quality(oracle_frontier(data), quality)``,
-    ``excess_cost = cost - oracle_cost`` (USD per query) and ``excess_ratio = cost / oracle_cost - 1``
-    (NaN where ``oracle_cost`` is 0). Both are >= 0 for any routing of ``data``. Returns the input frame
-    with the three columns added, or a new frame ``cost, quality, oracle_cost, excess_cost, excess_ratio``
-    for arrays.
+    ``excess_cost = cost - oracle_cost`` (USD per query) and ``excess_ratio = excess_cost / oracle_cost``
+    (0 where both costs are 0, as with free models; NaN where only ``oracle_cost`` is 0). An excess within
+    a relative ``1e-12`` of ``oracle_cost`` is rounding (the same spend summed in another order, as when
+    every model costs the same) and is reported as 0. Both are >= 0 for any routing of ``data``. Returns
+    the input frame with the three columns added, or a new frame ``cost, quality, oracle_cost,
+    excess_cost, excess_ratio`` for arrays.
     """
     if isinstance(curve, pd.DataFrame):
         missing = [col for col in ("cost", "quality") if col not in curve.columns]
@@ -567,10 +621,14 @@ def excess_cost(curve, data: RoutingData, no_success_cost: str = "cheapest") -> 
         out = pd.DataFrame({"cost": c, "quality": q})
     fc, fq = oracle_frontier(data, no_success_cost)
     oc = np.asarray(cost_at_quality(fc, fq, q), dtype=float)
+    excess = c - oc
+    # the oracle's spend summed in another order (e.g. every model costs the same): rounding, not excess
+    excess[np.abs(excess) <= _SAME_COST * np.abs(oc)] = 0.0
     out["oracle_cost"] = oc
-    out["excess_cost"] = c - oc
+    out["excess_cost"] = excess
     with np.errstate(divide="ignore", invalid="ignore"):
-        out["excess_ratio"] = np.where(oc > 0, c / np.where(oc > 0, oc, 1.0) - 1.0, np.nan)
+        out["excess_ratio"] = np.where(oc > 0, excess / np.where(oc > 0, oc, 1.0),
+                                       np.where(excess == 0, 0.0, np.nan))
     return out
 
 
@@ -607,6 +665,9 @@ def plateau_band(frame: pd.DataFrame, data: RoutingData, c_min=None, c_max=None,
     router's AIQ (the floor). With ``at_cost`` (mean USD per query), the same at matched cost: each
     router's hull quality at that budget (``quality_at_cost``; NaN for a router whose cheapest point is
     dearer), ``quality_width``, the oracle frontier's quality there, ``quality_gap`` and ``quality_ratio``.
+    Where every model costs the same the range has no width and each AIQ is a best quality at that cost
+    (see ``aiq``): the band is then a band of qualities, the oracle's quality its ceiling and the best single
+    model's its floor.
     """
     if c_min is None and c_max is None:
         c_min, c_max = cost_range(data)

@@ -5,6 +5,8 @@ import random
 
 import numpy as np
 
+from routerkit.threads import set_threads
+
 __all__ = ["setup_notebook"]
 
 # Charts embed their data; past this many rows a chart should aggregate first.
@@ -16,7 +18,7 @@ def setup_notebook(seed: int = 0, threads: int = 1) -> np.random.Generator:
 
     - seeds Python's, numpy's global and torch's generators with ``seed``;
     - runs torch, and the BLAS and OpenMP pools behind numpy and scikit-learn, on ``threads`` threads
-      (default 1) with torch's deterministic algorithms, so trained routers give the same numbers on every
+      (default 1; also routerkit's own setting, :func:`routerkit.set_threads`) with torch's deterministic algorithms, so trained routers give the same numbers on every
       run. The series' models are small: on one thread they fit in seconds, while several threads on a busy
       2-core machine can fight for the cores and run tens of times slower;
     - sets pandas display options (4 decimals, wide frames);
@@ -33,8 +35,7 @@ def setup_notebook(seed: int = 0, threads: int = 1) -> np.random.Generator:
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
-    if threads < 1:
-        raise ValueError(f"threads must be at least 1, got {threads}")
+    set_threads(threads)
     torch.set_num_threads(threads)
     threadpool_limits(limits=threads)
     torch.use_deterministic_algorithms(True)

@@ -339,6 +339,172 @@ def test_plateau_band(data):
 
 
 # ---------------------------------------------------------------------------------------------------------
+# equal and zero costs: a zero-width cost range
+# ---------------------------------------------------------------------------------------------------------
+#          a  b  c
+EQ_SCORES = [[1, 0, 0],      # q0: only a           -> oracle a
+             [0, 1, 0.5],    # q1: b best           -> oracle b
+             [0, 0, 0],      # q2: nobody           -> oracle a (lower index of equals)
+             [1, 1, 0]]      # q3: a and b          -> oracle a
+# model means: a .5, b .5, c .125; oracle quality (1 + 1 + 0 + 1) / 4 = .75
+EQ_QUERY_COSTS = [1.0, 2.0, 3.0, 2.0]   # each query costs the same whichever model answers: mean 2
+
+
+class _Perfect:
+    """Knows every score and cost: the shared rule on the truth (the oracle as a router)."""
+
+    def predict(self, data):
+        return data.scores
+
+    def cost_estimate(self, data):
+        return data.costs
+
+
+@pytest.fixture(params=["equal", "zero"])
+def flat(request):
+    costs = np.tile(np.array(EQ_QUERY_COSTS)[:, None], (1, 3))
+    if request.param == "zero":
+        costs = np.zeros_like(costs)
+    return rk.RoutingData(np.array(EQ_SCORES, float), costs, ["a", "b", "c"])
+
+
+def test_cost_range_and_aiq_on_equal_costs(flat):
+    c = 0.0 if flat.costs.max() == 0 else 2.0
+    assert M.cost_range(flat) == (c, c), "every model has the same mean cost: a zero-width range"
+    # AIQ over (c, c) is the hull's quality at c: the oracle's quality, the best single model's for the
+    # zero router, the quality of a one-point routing at c, 0 for a routing dearer than c
+    assert M.aiq(*M.oracle_frontier(flat), c, c) == pytest.approx(0.75, abs=1e-15), "oracle AIQ = its quality"
+    assert M.aiq(*M.zero_router(flat), c, c) == 0.5, "zero router AIQ = best single model's quality"
+    assert M.zero_router(flat)[0].tolist() == [c], "the zero router's hull is one point"
+    assert M.aiq([c], [0.125], c, c) == 0.125
+    assert M.aiq([c, c + 1.0], [0.3, 0.9], c, c) == 0.3, "a dearer point does not count at cost c"
+    assert M.aiq([c + 1.0], [0.9], c, c) == 0.0, "a routing dearer than c reaches nothing at c"
+    assert M.aiq([c - 1.0], [0.9], c, c) == 0.9, "flat right of the hull's last vertex"
+    table = M.aiq_table(rk.evaluate({"c": np.full(4, 2), "oracle": M.oracle_choice(flat).choice}, flat), c, c)
+    assert table.tolist() == [0.125, 0.75]
+
+
+def test_aiq_on_equal_costs_is_the_limit_of_narrowing_ranges():
+    hull = ([2.0, 3.0], [0.4, 0.8])
+    for c in (2.0, 2.5, 3.0, 5.0, 1.0):
+        narrow = [M.aiq(*hull, c, c + eps) for eps in (1e-3, 1e-6, 1e-9)]
+        assert M.aiq(*hull, c, c) == pytest.approx(narrow[-1], abs=1e-8), f"AIQ at zero width, c = {c}"
+        assert abs(narrow[-1] - M.aiq(*hull, c, c)) <= abs(narrow[0] - M.aiq(*hull, c, c))
+
+
+def test_routerbench_variant_on_equal_and_zero_costs(flat):
+    c = M.cost_range(flat)[1]
+    if c > 0:
+        # RouterBench integrates from the curve's own first cost to c_max: here over nothing, for every router
+        assert M.aiq(*M.oracle_frontier(flat), None, c, "routerbench") == 0.0
+        return
+    # it divides by c_max; with every model free its limit as c_max -> 0 is the hull's quality at 0
+    assert M.aiq(*M.oracle_frontier(flat), None, 0.0, "routerbench") == pytest.approx(0.75, abs=1e-15)
+    with pytest.raises(ValueError, match=r"it needs c_max > 0, or c_max = 0 with no point of the curve below "
+                                         r"cost 0; got c_max=0, cheapest point -1"):
+        M.aiq([-1.0], [0.5], None, 0.0, "routerbench")
+    with pytest.raises(ValueError, match="got c_max=-1"):
+        M.aiq([0.0], [0.5], None, -1.0, "routerbench")
+
+
+def test_reading_the_curves_on_equal_costs(flat):
+    c = M.cost_range(flat)[0]
+    fc, fq = M.oracle_frontier(flat)
+    assert fc.tolist() == [c] and fq.tolist() == pytest.approx([0.75]), "no budget changes the oracle's choice"
+    assert M.quality_at_cost(fc, fq, c) == pytest.approx(0.75)
+    assert math.isnan(M.quality_at_cost(fc, fq, c - 1.0)), "nothing routes for less than every query's cost"
+    assert M.cost_at_quality(fc, fq, 0.5) == c and math.isnan(M.cost_at_quality(fc, fq, 0.8))
+    zero = M.zero_router(flat)
+    assert M.savings((fc, fq), zero, 0.5) == 0.0, "same cost (or both free): nothing saved"
+    assert M.oracle_curve(flat)["lam"].tolist() == [0.0], "lam_grid: no budget changes a decision"
+    out = M.excess_cost(rk.evaluate({"c": np.full(4, 2), "b": np.full(4, 1)}, flat), flat)
+    assert out["excess_cost"].tolist() == [0.0, 0.0]
+    assert out["excess_ratio"].tolist() == [0.0, 0.0], "no excess, also where both costs are 0"
+
+
+def test_savings_and_excess_ratio_against_a_free_curve():
+    assert M.savings(([0.0], [0.5]), ([0.0], [0.5]), 0.5) == 0.0
+    assert math.isnan(M.savings(([1.0], [0.5]), ([0.0], [0.5]), 0.5)), "no finite ratio to a free curve"
+    assert M.savings(([1.0], [0.5]), ([2.0], [0.5]), 0.5) == 0.5
+    free = rk.RoutingData(np.array([[1.0, 0.0]]), np.array([[0.0, 1.0]]), ["free", "paid"])
+    out = M.excess_cost(([0.0, 1.0], [1.0, 0.0]), free)
+    assert out["excess_ratio"].iloc[0] == 0.0 and math.isnan(out["excess_ratio"].iloc[1])
+
+
+def test_evaluate_and_a_fitted_router_on_equal_costs(flat):
+    c = M.cost_range(flat)[0]
+    curve = rk.evaluate(_Perfect(), flat)
+    assert curve["lam"].tolist() == [0.0], "lam_grid is [0] when no budget changes a decision"
+    assert M.aiq(curve, None, c, c) == pytest.approx(0.75, abs=1e-15)
+    # any budget: every model costs the same on a query, so the choices never change
+    swept = rk.evaluate(_Perfect(), flat, lams=[0.0, 1.0, 1e6])
+    assert swept["quality"].tolist() == pytest.approx([0.75] * 3)
+    router = rk.routers.make("task_best").fit(flat)
+    assert M.aiq(rk.evaluate(router, flat), None, c, c) == 0.5, "the per-task best of one task: model a"
+    band = M.plateau_band(rk.evaluate({"a": np.zeros(4, int), "c": np.full(4, 2)}, flat), flat, at_cost=c)
+    assert band.aiq.tolist() == [0.5, 0.125]
+    assert (band.width, band.oracle_aiq, band.zero_aiq) == pytest.approx((0.375, 0.75, 0.5))
+    assert band.gap == pytest.approx(0.25) and band.ratio == pytest.approx(1.5)
+    assert band.quality.tolist() == [0.5, 0.125] and band.oracle_quality == pytest.approx(0.75)
+
+
+def test_pgr_on_equal_costs_names_the_problem(flat):
+    with pytest.raises(ValueError, match="PGR's weak and strong models are both 'a': the cheapest model is "
+                                         "also the best"):
+        M.pgr(0.6, flat)
+    assert M.pgr(0.75, flat, weak="c") == pytest.approx((0.75 - 0.125) / (0.5 - 0.125))
+    with pytest.raises(ValueError, match="axis='cost' needs the strong model to cost more"):
+        M.apgr(M.oracle_frontier(flat), flat, weak="c")
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_rounding_of_equal_costs_is_not_a_cost_difference(seed):
+    # the same per-query costs summed in different orders (cost_range's column means, evaluate's pairwise
+    # row means, oracle_frontier's fsum) differ in the last bits: on these seeds by up to ~1e-19 either way
+    rng = np.random.default_rng(seed)
+    n = 1000
+    costs = np.tile(rng.uniform(1e-6, 1e-4, n)[:, None], (1, 3))
+    d = rk.RoutingData((rng.random((n, 3)) < 0.5).astype(float), costs, ["a", "b", "c"])
+    c_min, c_max = M.cost_range(d)
+    fr = rk.evaluate({"b": np.full(n, 1), "oracle": M.oracle_choice(d).choice}, d)
+    quality = fr["quality"].to_numpy()
+    assert M.aiq_table(fr, c_min, c_max).tolist() == quality.tolist(), "AIQ = quality, whatever the rounding"
+    assert M.quality_at_cost(fr[fr.router == "b"], None, c_min) == quality[0]
+    out = M.excess_cost(fr, d)
+    assert out["excess_cost"].tolist() == [0.0, 0.0], "rounding is no excess (and never a negative one)"
+
+
+def test_aiq_counts_a_start_above_c_min_by_rounding_only():
+    # the cheapest point at 1 + 2.2e-16 (one ulp): the same spend as c_min = 1, so the full range counts
+    assert M.aiq([1.0000000000000002], [0.5], 1.0, 2.0) == 0.5
+    assert M.aiq([1.001], [0.5], 1.0, 2.0) == pytest.approx(0.5 * 0.999), "a real gap still counts 0"
+
+
+def test_single_model_aiq_reflects_its_place_in_the_range(data):
+    # AIQ of one point is q (c_max - c_0) / (c_max - c_min): the cheapest model's quality, 0 for the dearest
+    points = M.single_model_points(data)
+    aiqs = [M.aiq([row.cost], [row.quality], 1.0, 4.0) for row in points.itertuples()]
+    assert aiqs == pytest.approx([0.4, 0.4 * 2 / 3, 0.0])
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10_000), st.integers(1, 40), st.integers(2, 6), st.booleans())
+def test_equal_cost_aiq_is_each_curves_best_quality(seed, n, m, free):
+    rng = np.random.default_rng(seed)
+    per_query = np.zeros(n) if free else rng.uniform(1e-6, 1e-2, n)
+    d = rk.RoutingData(rng.random((n, m)), np.tile(per_query[:, None], (1, m)), [f"m{j}" for j in range(m)])
+    c_min, c_max = M.cost_range(d)
+    assert c_min == c_max
+    assert M.aiq(*M.oracle_frontier(d), c_min, c_max) == pytest.approx(d.scores.max(axis=1).mean(), abs=1e-12)
+    assert M.aiq(*M.zero_router(d), c_min, c_max) == d.scores.mean(axis=0).max()
+    rows = np.arange(n)
+    sweep = rng.integers(0, m, (5, n))
+    curve = (d.costs[rows, sweep].mean(axis=1), d.scores[rows, sweep].mean(axis=1))
+    assert M.aiq(curve, None, c_min, c_max) == curve[1].max()
+    assert (M.excess_cost(curve, d)["excess_cost"] == 0).all()
+
+
+# ---------------------------------------------------------------------------------------------------------
 # bootstrap
 # ---------------------------------------------------------------------------------------------------------
 def test_bootstrap_vectorised_equals_the_function_form(data):
@@ -458,9 +624,7 @@ def test_bad_curves():
 
 
 def test_bad_ranges_and_arguments(data):
-    with pytest.raises(ValueError, match=r"c_min must be < c_max, got c_min=2 >= c_max=2"):
-        M.aiq([1], [0.5], 2, 2)
-    with pytest.raises(ValueError, match="c_min must be < c_max"):
+    with pytest.raises(ValueError, match=r"c_min must be <= c_max, got c_min=3 > c_max=2"):
         M.aiq([1], [0.5], 3, 2)
     with pytest.raises(ValueError, match="give the common cost range"):
         M.aiq([1], [0.5])
@@ -527,3 +691,22 @@ def test_routerbench_subset_reference_numbers():
     top = M.oracle_curve(data, lams=[0.0])
     assert top["top_model"].iloc[0] == "gpt-4-1106-preview"
     assert top["top_share"].iloc[0] == pytest.approx(0.01, abs=0.002)
+
+
+ROUTERDC = Path(__file__).resolve().parents[2] / "shared" / "data" / "routerdc" / "routerdc_long.parquet"
+
+
+@pytest.mark.skipif(not ROUTERDC.is_file(), reason="RouterDC set not present (../shared/data is absent)")
+def test_routerdc_equal_prices_give_defined_metrics():
+    data = rk.load_dataset(str(ROUTERDC))
+    train, test = rk.train_test_split(data, test_size=0.3, seed=0)
+    c_min, c_max = M.cost_range(test)
+    assert c_min == c_max, "RouterDC prices every model alike"
+    curve = rk.evaluate(rk.routers.make("task_best").fit(train), test)
+    assert M.aiq(curve, None, c_min, c_max) == curve["quality"].max()
+    oracle = M.aiq(*M.oracle_frontier(test), c_min, c_max)
+    zero = M.aiq(*M.zero_router(test), c_min, c_max)
+    assert oracle == pytest.approx(M.oracle_choice(test).score.mean())
+    assert zero == test.scores.mean(axis=0).max()
+    assert zero < M.aiq(curve, None, c_min, c_max) < oracle, "task_best between the zero router and the oracle"
+    assert M.excess_cost(curve, test)["excess_cost"].tolist() == [0.0]

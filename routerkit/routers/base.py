@@ -16,6 +16,8 @@ Protocol (scikit-learn's style)
   ``argmax_j s_hat - lam * c_hat``, ties to the cheaper model (:func:`routerkit.decision.decide`).
 - ``name``: the registry name.
 
+Every fit, predict and route runs with routerkit's thread limit (:mod:`routerkit.threads`).
+
 Routers that read query features (``needs_features = True``) take them from ``data.features``, or, when the
 data has prompts and no features, from a text encoder fitted on the training prompts
 (:class:`routerkit.encoders.TfidfSVDEncoder` by default). Features are standardised with the training mean and
@@ -32,6 +34,7 @@ from sklearn.exceptions import NotFittedError
 
 from routerkit.data import RoutingData
 from routerkit.decision import decide
+from routerkit.threads import limited
 
 __all__ = ["Router", "FeatureRouter", "NotFittedError", "resolve_seed"]
 
@@ -66,9 +69,10 @@ class Router(BaseEstimator):
     def fit(self, train: RoutingData) -> "Router":
         """Learn from ``train`` (a :class:`RoutingData`); returns ``self``."""
         train = _check_routing_data(train, "train")
-        self._fit_common(train)
-        X = self._fit_features(train) if self.needs_features else None
-        self._fit(train, X)
+        with limited():
+            self._fit_common(train)
+            X = self._fit_features(train) if self.needs_features else None
+            self._fit(train, X)
         self.is_fitted_ = True
         return self
 
@@ -131,9 +135,9 @@ class Router(BaseEstimator):
     def predict(self, data: RoutingData) -> np.ndarray:
         """Estimated score (or utility) per query and model, shape (n, m)."""
         data = self._check_data(data)
-        X = self._features(data) if self.needs_features else None
-        out = np.asarray(self._predict(data, X), dtype=float)
-        return out
+        with limited():
+            X = self._features(data) if self.needs_features else None
+            return np.asarray(self._predict(data, X), dtype=float)
 
     def _predict(self, data: RoutingData, X: np.ndarray | None) -> np.ndarray:
         raise NotImplementedError
@@ -143,7 +147,8 @@ class Router(BaseEstimator):
 
         ``lam`` a number: shape (n,); an array of L budgets: shape (L, n).
         """
-        return decide(self.predict(data), self.cost_estimate(data), lam)
+        with limited():
+            return decide(self.predict(data), self.cost_estimate(data), lam)
 
     # -- features ---------------------------------------------------------------------------------------
     def _fit_features(self, train: RoutingData) -> np.ndarray:
@@ -164,9 +169,16 @@ class Router(BaseEstimator):
                 encoder = TfidfSVDEncoder(n_components=128, random_state=self.random_state_)
             else:
                 encoder = clone(encoder)
-            self.encoder_ = encoder.fit(train.prompts)
+            # fit_transform where the encoder has one: the training prompts are encoded once, not twice
+            if callable(getattr(encoder, "fit_transform", None)):
+                raw = encoder.fit_transform(train.prompts)
+            else:
+                raw = encoder.fit(train.prompts).transform(train.prompts)
+            raw = np.asarray(raw, dtype=float)
+            self.encoder_ = encoder
         self.feature_source_ = source
-        raw = self._raw_features(train)
+        if source == "features":
+            raw = self._raw_features(train)
         self.feature_mean_ = raw.mean(axis=0)
         sd = raw.std(axis=0)
         self.feature_scale_ = np.where(sd > 1e-12, sd, 1.0)

@@ -146,6 +146,7 @@ from routerkit.routers import _torch as T
 from routerkit.routers.base import FeatureRouter
 from routerkit.routers.pairwise import pair_loss
 from routerkit.routers.registry import register
+from routerkit.threads import limited
 
 __all__ = ["RankingRouter", "ranking_targets", "listwise_targets", "LEGACY", "LOSSES", "TIE_MODES", "HEADS"]
 
@@ -489,8 +490,9 @@ class RankingRouter(FeatureRouter):
     def route(self, data, lam=0.0):
         data = self._check_data(data)
         lams, scalar = check_lams(lam)
-        X, c_hat = self._features(data), self.cost_estimate(data)
-        if self.head == "linear":
-            return decide(self._utility(X, 0.0), c_hat, lam)
-        out = np.stack([decide(self._utility(X, float(l), c_hat), c_hat, 0.0) for l in lams])  # loop over budgets
+        with limited():
+            X, c_hat = self._features(data), self.cost_estimate(data)
+            if self.head == "linear":
+                return decide(self._utility(X, 0.0), c_hat, lam)
+            out = np.stack([decide(self._utility(X, float(l), c_hat), c_hat, 0.0) for l in lams])  # per budget
         return out[0] if scalar else out
