@@ -251,23 +251,49 @@ def _unit_rows(rng, n, d):
     return x / np.linalg.norm(x, axis=1, keepdims=True)
 
 
-@pytest.mark.parametrize("shortlist", [26, 66, 400])
-def test_cosine_top_k_is_exact(shortlist):
-    """Neighbours match float64 brute force whatever the shortlist: 26 (one spare, so bfloat16 rounding
-    misses true neighbours and the float32 fallback must catch them), the router's 2k+16, and a wide one.
-    Similarities, not indices, are compared so that ties may come in any order."""
+@pytest.mark.parametrize("block, workers", [(None, 1), (64, 2), (7, 3), (1000, 2)])
+def test_cosine_top_k_is_exact_and_independent_of_blocks_and_workers(block, workers):
+    """Neighbours match float64 brute force for any block size and number of workers (similarities, not
+    indices, are compared so that ties may come in any order), and the indices do not depend on the workers."""
     rng = np.random.default_rng(0)
     ref, queries, k = _unit_rows(rng, 3000, 32), _unit_rows(rng, 700, 32), 25
-    idx = cosine_top_k(torch.from_numpy(ref), torch.from_numpy(queries), k, shortlist=shortlist,
-                       block=256).numpy()
+    idx = cosine_top_k(torch.from_numpy(ref), torch.from_numpy(queries), k, block=block, workers=workers).numpy()
     assert idx.shape == (700, k) and all(len(set(row)) == k for row in idx)
     got = -np.sort(-np.einsum("nd,nkd->nk", queries.astype(np.float64), ref[idx].astype(np.float64)), axis=1)
     np.testing.assert_allclose(got, _top_k_similarities(ref, queries, k), atol=1e-5)
-    if shortlist == 26:     # the case is hard: a bfloat16 shortlist alone would have been wrong
-        approx = torch.from_numpy(queries).bfloat16() @ torch.from_numpy(ref).bfloat16().T
-        short = torch.topk(approx, shortlist, dim=1).indices.numpy()
-        true = np.argsort(-(queries.astype(np.float64) @ ref.astype(np.float64).T), axis=1)[:, :k]
-        assert not all(set(t) <= set(s) for t, s in zip(true, short))
+    alone = cosine_top_k(torch.from_numpy(ref), torch.from_numpy(queries), k, block=block, workers=1).numpy()
+    np.testing.assert_array_equal(np.sort(idx, axis=1), np.sort(alone, axis=1))
+
+
+def test_grouped_top_k_is_exact_with_ties_and_a_ragged_end():
+    """The two-pass top-k (group maxima, then the best groups) against a full sort: many exact ties (small
+    integers), a width that is not a multiple of the group, and the path through cosine_top_k."""
+    from routerkit.routers.knn import _GROUP, _row_top_k
+
+    rng = np.random.default_rng(3)
+    n = 70 * _GROUP + 13
+    sim = torch.from_numpy(rng.integers(0, 40, size=(64, n)).astype(np.float32))
+    sim[5, -3] = 1000.0                                   # the best entry of a row in the leftover columns
+    idx = _row_top_k(sim, 10).numpy()
+    got = np.sort(np.take_along_axis(sim.numpy(), idx, axis=1), axis=1)
+    want = np.sort(sim.numpy(), axis=1)[:, -10:]
+    np.testing.assert_array_equal(got, want)
+    assert n - 3 in idx[5] and all(len(set(row)) == 10 for row in idx)
+    ref, queries = _unit_rows(rng, 20_000, 8), _unit_rows(rng, 300, 8)
+    ref[1000:2000] = ref[:1000]                           # duplicated training queries: exact ties
+    idx = cosine_top_k(torch.from_numpy(ref), torch.from_numpy(queries), 25, workers=2).numpy()
+    got = -np.sort(-np.einsum("nd,nkd->nk", queries.astype(np.float64), ref[idx].astype(np.float64)), axis=1)
+    np.testing.assert_allclose(got, _top_k_similarities(ref, queries, 25), atol=1e-5)
+
+
+def test_cosine_top_k_leaves_the_callers_torch_threads_alone():
+    rng = np.random.default_rng(2)
+    ref, queries = torch.from_numpy(_unit_rows(rng, 500, 8)), torch.from_numpy(_unit_rows(rng, 300, 8))
+    before = torch.get_num_threads()
+    cosine_top_k(ref, queries, 5, block=50, workers=2)
+    assert torch.get_num_threads() == before
+    with pytest.raises(ValueError, match="block must be >= 1"):
+        cosine_top_k(ref, queries, 5, block=0)
 
 
 def test_knn_neighbours_with_duplicates_and_few_training_queries():
@@ -276,11 +302,11 @@ def test_knn_neighbours_with_duplicates_and_few_training_queries():
     base = _unit_rows(rng, 400, 16)
     ref = np.vstack([base, base[:200]])
     queries = _unit_rows(rng, 50, 16)
-    idx = cosine_top_k(torch.from_numpy(ref), torch.from_numpy(queries), 25, shortlist=66).numpy()
+    idx = cosine_top_k(torch.from_numpy(ref), torch.from_numpy(queries), 25, block=16).numpy()
     got = -np.sort(-np.einsum("nd,nkd->nk", queries, ref[idx]), axis=1)
     np.testing.assert_allclose(got, _top_k_similarities(ref, queries, 25), atol=1e-5)
-    assert cosine_top_k(torch.from_numpy(ref[:10]), torch.from_numpy(queries), 25, shortlist=66).shape == (50, 10)
-    assert cosine_top_k(torch.from_numpy(ref), torch.from_numpy(queries[:0]), 25, shortlist=66).shape == (0, 25)
+    assert cosine_top_k(torch.from_numpy(ref[:10]), torch.from_numpy(queries), 25).shape == (50, 10)
+    assert cosine_top_k(torch.from_numpy(ref), torch.from_numpy(queries[:0]), 25).shape == (0, 25)
     train = rk.simulate(n_queries=12, seed=0)
     with pytest.raises(ValueError, match="block"):
         rk.routers.make("knn", block=0).fit(train)

@@ -2,6 +2,8 @@
 queries (cosine similarity of the standardised features)."""
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import torch
 
@@ -16,59 +18,101 @@ def _unit(X: np.ndarray) -> np.ndarray:
     return X / np.where(norm > 0, norm, 1.0)
 
 
-# |bfloat16 cosine - exact cosine| for unit vectors: rounding each input to 8 significant bits moves the dot
-# product by at most (2u + u^2) sum|q_d r_d| <= 2u + u^2 (Cauchy-Schwarz), rounding the result by at most u,
-# with u = 2^-8; float32 accumulation adds about 1e-5. The 1e-3 on top is slack.
-_BF16_ERROR = 3 * 2.0 ** -8 + 1e-3
+# Rows of one block's similarity matrix (block x n_ref float32) are capped at this many entries (~128 MB).
+_BLOCK_ENTRIES = 2 ** 25
+# Columns per group in the top-k (see _row_top_k): 64 was fastest at 30,000 and 140,000 reference rows.
+_GROUP = 64
 
 
-def cosine_top_k(ref: torch.Tensor, queries: torch.Tensor, k: int, shortlist: int,
-                 block: int = 512) -> torch.Tensor:
+def _row_top_k(sim: torch.Tensor, k: int) -> torch.Tensor:
+    """Column indices (b, k) of each row's ``k`` largest entries (ties in any order), in two cheap passes.
+
+    The columns are cut into groups of ``_GROUP``; each group's maximum is taken, and only the ``k`` groups
+    with the largest maxima (plus the columns left over at the end) are searched. Exact: those ``k`` maxima are
+    ``k`` distinct entries, so any group outside them has a maximum no larger than the row's k-th largest
+    entry, and can only tie with it.
+    """
+    b, n = sim.shape
+    n_groups = n // _GROUP
+    if n_groups <= 2 * k:
+        return torch.topk(sim, k, dim=1, sorted=False).indices
+    group_max = sim[:, :n_groups * _GROUP].reshape(b, n_groups, _GROUP).amax(dim=2)
+    groups = torch.topk(group_max, k, dim=1, sorted=False).indices
+    cols = (groups[:, :, None] * _GROUP + torch.arange(_GROUP)).reshape(b, k * _GROUP)
+    if n_groups * _GROUP < n:
+        cols = torch.cat([cols, torch.arange(n_groups * _GROUP, n).expand(b, -1)], dim=1)
+    best = torch.topk(torch.gather(sim, 1, cols), k, dim=1, sorted=False).indices
+    return torch.gather(cols, 1, best)
+
+
+def cosine_top_k(ref: torch.Tensor, queries: torch.Tensor, k: int, block: int | None = None,
+                 workers: int | None = None) -> torch.Tensor:
     """Indices (n, k) of the ``k`` rows of ``ref`` most cosine-similar to each row of ``queries``.
 
-    Both inputs are float32 unit vectors. Exact up to float32 rounding (ties in any order), and fast on CPU:
-    per block of queries a bfloat16 matrix product shortlists ``shortlist`` candidates, float32 similarities
-    re-rank them, and a query whose k-th similarity does not clear the shortlist's cut-off by more than the
-    bfloat16 error bound is searched again in float32 over every row of ``ref``.
+    Both inputs are float32 unit vectors. Exact up to float32 rounding (ties in any order): per block of
+    ``block`` queries (default 256, fewer where a block's similarity matrix would pass ~128 MB), one float32
+    matrix product and an exact top-k (:func:`_row_top_k`). Blocks go to ``workers`` threads (default
+    :func:`routerkit.threads.worker_threads`), each running torch on one thread into a similarity buffer of its
+    own that it reuses: blocks are independent, so a worker that finishes early takes the next block and no
+    thread waits at a barrier. The neighbours do not depend on the number of workers.
+
+    Plain float32 is the kernel on every CPU: bfloat16 products are several times slower than float32 where
+    the CPU lacks bfloat16 arithmetic, and even with it (AVX512-BF16) a bfloat16 shortlist with a float32
+    check measured only ~1.35x faster end to end (bench/RESULTS.md).
     """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from routerkit.threads import limited, worker_threads
+
     n_ref = len(ref)
     k = min(int(k), n_ref)
-    shortlist = min(max(int(shortlist), k), n_ref)
-    ref16 = ref.to(torch.bfloat16)
-    out = []
-    with torch.no_grad():
-        for s in range(0, len(queries), int(block)):     # blocks of queries bound the memory
-            q = queries[s:s + int(block)]
-            if shortlist == n_ref:
-                out.append(torch.topk(q @ ref.T, k, dim=1, sorted=False).indices)
-                continue
-            approx = torch.topk(q.to(torch.bfloat16) @ ref16.T, shortlist, dim=1, sorted=False)
-            cand = approx.indices
-            exact = torch.topk(torch.einsum("bd,bcd->bc", q, ref[cand]), k, dim=1, sorted=False)
-            idx = torch.gather(cand, 1, exact.indices)
-            # a row left off the shortlist is at most cut-off + error similar; below the k-th, it cannot matter
-            cutoff = approx.values.amin(dim=1).float()
-            unsure = torch.nonzero(exact.values.amin(dim=1) <= cutoff + _BF16_ERROR).squeeze(1)
-            if len(unsure):
-                idx[unsure] = torch.topk(q[unsure] @ ref.T, k, dim=1, sorted=False).indices
-            out.append(idx)
-    if not out:
+    if block is None:
+        block = max(1, min(256, _BLOCK_ENTRIES // max(n_ref, 1)))
+    block = int(block)
+    if block < 1:
+        raise ValueError(f"block must be >= 1, got {block}")
+    workers = worker_threads() if workers is None else int(workers)
+    starts = range(0, len(queries), block)
+    if len(starts) == 0:
         return torch.empty((0, k), dtype=torch.long)
-    return torch.cat(out)
+    local = threading.local()
+
+    def one(s: int) -> torch.Tensor:
+        q = queries[s:s + block]
+        buf = getattr(local, "buf", None)
+        if buf is None:     # reused block after block, so its memory is not paged in again each time
+            buf = local.buf = torch.empty((block, n_ref), dtype=torch.float32)
+        sim = buf[:len(q)]
+        torch.mm(q, ref.T, out=sim)
+        return _row_top_k(sim, k)
+
+    with torch.no_grad(), limited():
+        before = torch.get_num_threads()
+        torch.set_num_threads(1)        # the workers are the parallelism: one thread each inside torch
+        try:
+            if workers <= 1 or len(starts) == 1:
+                parts = [one(s) for s in starts]
+            else:
+                with ThreadPoolExecutor(max_workers=min(workers, len(starts))) as pool:
+                    parts = list(pool.map(one, starts))
+        finally:
+            torch.set_num_threads(before)
+    return torch.cat(parts)
 
 
 @register
 class KNNRouter(FeatureRouter):
     """s_hat[i, j] = mean score of model j on the ``k`` training queries most cosine-similar to query i.
 
-    Exact search (up to float32 rounding) in blocks of ``block`` queries with a bfloat16 shortlist and a
-    float32 check (:func:`cosine_top_k`); no loop over queries; deterministic for the same data.
+    Exact search (up to float32 rounding) in blocks of ``block`` queries (:func:`cosine_top_k`; ``None``
+    sizes the blocks to the training set); no loop over queries; deterministic for the same data, whatever
+    the number of threads.
     """
 
     name = "knn"
 
     def __init__(self, k: int = 25, features: str = "auto", encoder=None, task_onehot: bool = False,
-                 random_state=0, block: int = 512):
+                 random_state=0, block: int | None = None):
         self.k = k
         self.features = features
         self.encoder = encoder
@@ -79,17 +123,17 @@ class KNNRouter(FeatureRouter):
     def _fit(self, train, X):
         if int(self.k) < 1:
             raise ValueError(f"k must be >= 1, got {self.k}")
-        if int(self.block) < 1:
+        if self.block is not None and int(self.block) < 1:
             raise ValueError(f"block must be >= 1, got {self.block}")
         self.X_ = _unit(X).astype(np.float32)
         self.scores_ = np.asarray(train.scores, dtype=np.float32)
 
     def neighbours(self, X: np.ndarray) -> np.ndarray:
         """Indices (n, k) of the k nearest training queries of standardised features ``X`` (see
-        :func:`cosine_top_k`; the shortlist of ``2 k + 16`` almost never needs the float32 fallback)."""
+        :func:`cosine_top_k`)."""
         k = int(min(self.k, len(self.X_)))
         Q = torch.from_numpy(_unit(X).astype(np.float32))
-        idx = cosine_top_k(torch.from_numpy(self.X_), Q, k, shortlist=2 * k + 16, block=self.block)
+        idx = cosine_top_k(torch.from_numpy(self.X_), Q, k, block=self.block)
         return idx.numpy().astype(np.intp)
 
     def _predict(self, data, X):
