@@ -1,52 +1,109 @@
 """``routerkit`` on the command line: describe a routing dataset, or evaluate routers on it.
 
-    routerkit data info PATH_OR_NAME [--format auto|routerbench|long]
-    routerkit evaluate --data PATH_OR_NAME [--format ...] [--routers a,b|all] [--test-size 0.3] [--seed 0]
-                       [--json OUT]
+    routerkit [--threads N] data info PATH_OR_NAME [--format auto|routerbench|long] [--missing raise|drop]
+                                                   [--query-col C --model-col C ... (long files)]
+    routerkit [--threads N] evaluate --data PATH_OR_NAME [--format ...] [--missing raise|drop]
+                       [--routers a,b|all] [--test-size 0.3] [--seed 0] [--json OUT] [--progress auto|lines|off]
 
-Bad input (a missing file, an unknown format or router, a long file without its columns) ends with a
-one-line error on stderr and exit code 2.
+Bad input (a missing or unreadable file, an unknown format, router or model, a long file without its columns,
+incomplete queries without ``--missing drop``) ends with a one-line error on stderr and exit code 2.
 """
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import math
+import os
+import re
 import sys
 import time
+from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
-import pandas as pd
 
-from routerkit.data import RoutingData, predefined_split, train_test_split
-from routerkit.evaluate import best_model, evaluate
+from routerkit import metrics
+from routerkit.data import RoutingData, train_test_split
+from routerkit.evaluate import best_model, sweep_frame
 from routerkit.loaders import load_dataset
-from routerkit import metrics, routers as rk_routers
+from routerkit.progress import Stages
+from routerkit.threads import set_threads
 
 __all__ = ["main", "run_evaluation", "describe"]
 
 FORMATS = ("auto", "routerbench", "long")
+# --<flag> -> load_long's argument
+COLUMN_FLAGS = {"query_col": "query", "model_col": "model", "score_col": "score", "cost_col": "cost",
+                "task_col": "task", "prompt_col": "prompt"}
+NOT_APPLICABLE_NOTE = ("a single model is one point on the cost-quality plane: it has no area under its own "
+                       "curve, so AIQ does not apply to it")
 
 
 class UsageError(Exception):
     """Bad input from the user: reported in one line, exit code 2."""
 
 
-def _load(name: str, fmt: str) -> RoutingData:
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its errors as one line (the usage is one ``--help`` away)."""
+
+    def error(self, message: str):
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    if isinstance(exc, KeyError) and len(exc.args) == 1 and isinstance(exc.args[0], str):
+        text = exc.args[0]
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _load(name: str, fmt: str, missing: str = "raise", columns: dict[str, str] | None = None,
+          sep: str | None = None) -> RoutingData:
+    columns = {k: v for k, v in (columns or {}).items() if v is not None}
+    is_world = name.strip().lower() == "routerworld"
+    if columns and (is_world or fmt == "routerbench"):
+        flags = ", ".join(f"--{k.replace('_', '-')}-col" for k in columns)
+        raise UsageError(f"{flags} name columns of a long file; {name!r} is not read as one")
+    if sep is not None and is_world:
+        raise UsageError("--sep is for CSV and TSV files; routerworld is simulated")
+    kwargs: dict[str, Any] = {} if is_world else {"missing": missing, **columns}
+    if sep is not None:
+        kwargs["sep"] = sep
     try:
-        # Rows with missing scores are dropped, and the count is reported (see describe / the JSON).
-        kwargs = {} if name.strip().lower() == "routerworld" else {"missing": "drop"}
         return load_dataset(name, format=fmt, **kwargs)
-    except (FileNotFoundError, ValueError, KeyError, TypeError) as exc:
-        raise UsageError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
+    except (FileNotFoundError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise UsageError(_as_flags(_first_line(exc))) from None
+
+
+def _as_flags(message: str) -> str:
+    """A loader's message names its Python arguments; on the command line they are flags."""
+    message = message.replace("missing='drop'", "--missing drop")
+    message = re.sub(r"pass sep=(\S+)", r"pass --sep \1", message)
+    message = message.replace("format='routerbench'", "--format routerbench").replace("format='long'", "--format long")
+    message = message.replace("(with the column names as query=, model=, score=, cost=)",
+                              "(with --query-col NAME, --model-col NAME, --score-col NAME, --cost-col NAME)")
+    for flag, arg in COLUMN_FLAGS.items():
+        message = message.replace(f"Pass {arg}='<name>'", f"Pass --{flag.replace('_', '-')} NAME")
+    return message
+
+
+def _dropped(data: RoutingData) -> dict[str, Any]:
+    """Queries the loader dropped for missing values (``--missing drop``): count and which."""
+    meta = data.meta.get("dropped_queries") or data.meta.get("dropped_rows") or {}
+    count = int(meta.get("count", 0)) if isinstance(meta, dict) else 0
+    if not count:
+        return {"count": 0, "ids": []}
+    ids = meta.get("ids")
+    if ids is None:   # RouterBench: its sample_id where the file has one, else the 0-based row
+        ids = [s if s is not None else r for s, r in zip(meta.get("sample_ids", []), meta.get("rows", []))]
+    return {"count": count, "ids": [i if isinstance(i, (int, str)) else str(i) for i in ids]}
 
 
 def describe(data: RoutingData) -> dict[str, Any]:
-    """Facts about a dataset: size, models, tasks, score and cost ranges, missing rows, oracle and best single."""
+    """Facts about a dataset: size, models, tasks, score and cost ranges, dropped queries, oracle and best single."""
     oracle = metrics.oracle_choice(data)
     best = best_model(data)
-    dropped = data.meta.get("dropped_rows") or data.meta.get("dropped_queries") or {}
     return {
         "dataset": data.meta.get("name", ""),
         "n_queries": len(data),
@@ -54,49 +111,75 @@ def describe(data: RoutingData) -> dict[str, Any]:
         "tasks": {t: int((data.tasks == t).sum()) for t in data.task_names},
         "score_range": [float(data.scores.min()), float(data.scores.max())],
         "cost_range": [float(data.costs.min()), float(data.costs.max())],
-        "rows_dropped_for_missing_values": int(dropped.get("count", 0)) if isinstance(dropped, dict) else 0,
+        "dropped": _dropped(data),
         "oracle": {"quality": float(oracle.score.mean()), "cost": float(oracle.cost.mean())},
         "best_single": {"model": data.models[best], "quality": float(data.scores[:, best].mean()),
                         "cost": float(data.costs[:, best].mean())},
     }
 
 
+def _closest(name: str, options: Sequence[str]) -> str:
+    stripped = [o for o in options if o.strip() == name.strip()]
+    near = stripped or difflib.get_close_matches(name, options, n=1)
+    return f"; did you mean {near[0]!r}?" if near else ""
+
+
 def _router_names(spec: str) -> list[str]:
-    names = [n.strip() for n in spec.split(",") if n.strip()]
+    from routerkit import routers as rk_routers
+
     if spec.strip() == "all":
         return [n for n in rk_routers.available() if n not in ("oracle", "single:<model>")]
+    names = [n.strip() for n in spec.split(",") if n.strip()]
     if not names:
         raise UsageError("--routers is empty: give names separated by commas, or 'all'")
-    known = set(rk_routers.available())
+    known = [n for n in rk_routers.available() if n != "single:<model>"]
     for n in names:
-        if n not in known and not n.startswith("single:"):
-            raise UsageError(f"unknown router {n!r}; available: {', '.join(rk_routers.available())}")
+        if n.startswith("single:"):
+            if not n[len("single:"):].strip():
+                raise UsageError(f"--routers {n!r}: give a model after 'single:', e.g. 'single:gpt-4-1106-preview'")
+        elif n not in known:
+            raise UsageError(f"unknown router {n!r}{_closest(n, known)} (available: {', '.join(known)}, "
+                             "single:<model>)")
+    if len(set(names)) < len(names):
+        raise UsageError(f"--routers names a router twice: {spec!r}")
     return names
+
+
+def _check_single_models(names: Sequence[str], data: RoutingData) -> None:
+    for n in names:
+        if n.startswith("single:") and n[len("single:"):] not in data.models:
+            model = n[len("single:"):]
+            raise UsageError(f"--routers {n!r}: no model {model!r} in this dataset{_closest(model, data.models)} "
+                             f"(models: {', '.join(data.models)})")
 
 
 def _split(data: RoutingData, test_size: float, seed: int) -> tuple[RoutingData, RoutingData]:
     try:
         return train_test_split(data, test_size=test_size, seed=seed)
     except ValueError as exc:
-        raise UsageError(str(exc)) from None
+        raise UsageError(f"--test-size {test_size:g}: {_first_line(exc)}") from None
 
 
 def _with_text_features(train: RoutingData, test: RoutingData, seed: int) -> tuple[RoutingData, RoutingData]:
     """Encode prompts once for all routers (TF-IDF + SVD fitted on the training prompts)."""
-    if train.features is not None or train.prompts is None:
-        return train, test
     from routerkit.encoders import TfidfSVDEncoder
 
-    encoder = TfidfSVDEncoder(random_state=seed).fit(train.prompts)
-    return train.with_features(encoder.transform(train.prompts)), test.with_features(encoder.transform(test.prompts))
+    encoder = TfidfSVDEncoder(random_state=seed)
+    try:
+        features = encoder.fit_transform(train.prompts)
+    except ValueError as exc:
+        raise UsageError(f"cannot encode the prompts: {_first_line(exc)}") from None
+    return train.with_features(features), test.with_features(encoder.transform(test.prompts))
 
 
-def _nan_to_none(x: float) -> float | None:
+def _nan_to_none(x: float | None) -> float | None:
     return None if x is None or not math.isfinite(x) else float(x)
 
 
 def _usable(names: Sequence[str], data: RoutingData, skip: bool) -> list[str]:
     """Routers that can run on ``data``: those reading query features need features or prompts."""
+    from routerkit import routers as rk_routers
+
     if data.features is not None or data.prompts is not None:
         return list(names)
     blind = [n for n in names if rk_routers.make(n).needs_features]
@@ -109,43 +192,75 @@ def _usable(names: Sequence[str], data: RoutingData, skip: bool) -> list[str]:
     return [n for n in names if n not in blind]
 
 
+def _sweep(name: str, router, test: RoutingData) -> tuple[Any, float, float]:
+    """The router's sweep frame on ``test``, with seconds spent routing and sweeping.
+
+    A router that decides by the shared rule is routed once (its predictions and cost estimates: "route"),
+    then every budget is decided from those ("sweep"); any other router is routed at each budget, and all of
+    that counts as routing.
+    """
+    from routerkit.decision import decide, lam_grid
+    from routerkit.evaluate import _follows_shared_rule, evaluate
+
+    start = time.perf_counter()
+    if not _follows_shared_rule(router):
+        frame = evaluate(router, test)
+        return frame, time.perf_counter() - start, 0.0
+    s_hat, c_hat = router.predict(test), router.cost_estimate(test)
+    routed = time.perf_counter()
+    grid = lam_grid(s_hat, c_hat)
+    frame = sweep_frame(name, grid, decide(s_hat, c_hat, grid), test, router.top_model_)
+    return frame, routed - start, time.perf_counter() - routed
+
+
 def run_evaluation(data: RoutingData, router_names: Sequence[str], test_size: float = 0.3, seed: int = 0,
-                   progress: bool = False, skip_unusable: bool = False) -> dict[str, Any]:
+                   progress: Stages | None = None, skip_unusable: bool = False) -> dict[str, Any]:
     """Split, fit each router, sweep budgets on the test part; the summary documented in the README.
 
     Costs are mean USD per query and quality is mean score, both on the test part. ``best_single`` is the
     best single model on the training part, measured on the test part; the AIQ range is the cheapest to the
-    dearest single model's mean test cost. Routers that read the query need features or prompts: without
-    them they are an error, or skipped (with a note on stderr) when ``skip_unusable``.
+    dearest single model's mean test cost, and the zero router is random mixing of single models (their
+    convex hull). Routers that read the query need features or prompts: without them they are an error, or
+    skipped (with a note on stderr) when ``skip_unusable``. ``progress`` announces each stage.
     """
+    from routerkit import routers as rk_routers
+
+    stages = progress if progress is not None else Stages(0, mode="off")
+    _check_single_models(router_names, data)
     router_names = _usable(router_names, data, skip_unusable)
     train, test = _split(data, test_size, seed)
-    train, test = _with_text_features(train, test, seed)
+    encode = train.features is None and train.prompts is not None
+    stages.expect(int(encode) + 2 * len(router_names))
+    if encode:
+        with stages.stage(f"encode prompts (TF-IDF + SVD on {len(train):,} training queries)"):
+            train, test = _with_text_features(train, test, seed)
     c_min, c_max = metrics.cost_range(test)
     best = best_model(train)
     best_q, best_c = float(test.scores[:, best].mean()), float(test.costs[:, best].mean())
     oracle = metrics.oracle_choice(test)
-    o_cost, o_quality = metrics.oracle_frontier(test)
     result: dict[str, Any] = {
         "dataset": data.meta.get("name", ""),
         "n_queries": len(data),
         "models": list(data.models),
+        "dropped": _dropped(data),
         "split": {"train": len(train), "test": len(test), "seed": int(seed)},
         "oracle": {"quality": float(oracle.score.mean()), "cost": float(oracle.cost.mean()),
-                   "aiq": metrics.aiq(o_cost, o_quality, c_min, c_max)},
-        "best_single": {"model": train.models[best], "quality": best_q, "cost": best_c},
+                   "aiq": metrics.aiq(*metrics.oracle_frontier(test), c_min, c_max)},
+        "zero_router": {"aiq": metrics.aiq(*metrics.zero_router(test), c_min, c_max)},
+        "best_single": {"model": train.models[best], "quality": best_q, "cost": best_c, "aiq": None,
+                        "aiq_note": NOT_APPLICABLE_NOTE},
         "routers": {},
     }
-    from tqdm.auto import tqdm
-
-    for name in tqdm(router_names, desc="routers", disable=not progress, file=sys.stderr):
+    for name in router_names:
         router = rk_routers.make(name)
         if "random_state" in router.get_params():
             router.set_params(random_state=seed)
-        start = time.perf_counter()
-        router.fit(train)
-        fit_seconds = time.perf_counter() - start
-        frame = evaluate(router, test)
+        with stages.stage(f"fit {name} on {len(train):,} queries"):
+            start = time.perf_counter()
+            router.fit(train)
+            fit_seconds = time.perf_counter() - start
+        with stages.stage(f"route {len(test):,} test queries with {name} and sweep the budget"):
+            frame, route_seconds, sweep_seconds = _sweep(name, router, test)
         curve = (frame["cost"].to_numpy(), frame["quality"].to_numpy())
         result["routers"][name] = {
             "aiq": metrics.aiq(*curve, c_min, c_max),
@@ -153,8 +268,17 @@ def run_evaluation(data: RoutingData, router_names: Sequence[str], test_size: fl
             "cost_at_best_single_quality": _nan_to_none(metrics.cost_at_quality(*curve, q=best_q)),
             "top_model_share_max_budget": float(frame.loc[frame["lam"].fillna(0).idxmin(), "top_share"]),
             "fit_seconds": round(fit_seconds, 3),
+            "route_seconds": round(route_seconds, 3),
+            "sweep_seconds": round(sweep_seconds, 3),
         }
     return result
+
+
+def _print_dropped(dropped: dict[str, Any], n_kept: int) -> None:
+    if dropped["count"]:
+        shown = ", ".join(str(i) for i in dropped["ids"][:5]) + (", ..." if dropped["count"] > 5 else "")
+        print(f"dropped      {dropped['count']} of {dropped['count'] + n_kept} queries for missing scores or "
+              f"costs (--missing drop): {shown}")
 
 
 def _print_info(info: dict[str, Any]) -> None:
@@ -163,7 +287,10 @@ def _print_info(info: dict[str, Any]) -> None:
         print("tasks        " + ", ".join(f"{t} ({n})" for t, n in info["tasks"].items()))
     print(f"scores       {info['score_range'][0]:g} to {info['score_range'][1]:g}")
     print(f"costs (USD)  {info['cost_range'][0]:.3g} to {info['cost_range'][1]:.3g} per call")
-    print(f"missing      {info['rows_dropped_for_missing_values']} rows dropped for missing scores or costs")
+    if info["dropped"]["count"]:
+        _print_dropped(info["dropped"], info["n_queries"])
+    else:
+        print("missing      none: every query has a score and a cost for every model")
     o, b = info["oracle"], info["best_single"]
     print(f"oracle       quality {o['quality']:.4f}, cost ${o['cost'] * 1000:.4f} per 1k queries")
     print(f"best single  {b['model']}: quality {b['quality']:.4f}, cost ${b['cost'] * 1000:.4f} per 1k queries")
@@ -171,11 +298,16 @@ def _print_info(info: dict[str, Any]) -> None:
 
 
 def _print_table(result: dict[str, Any]) -> None:
-    b, o = result["best_single"], result["oracle"]
+    import pandas as pd
+
+    b, o, z = result["best_single"], result["oracle"], result["zero_router"]
     print(f"{result['dataset']}: train {result['split']['train']}, test {result['split']['test']} "
           f"(seed {result['split']['seed']}); costs in $ per 1k queries")
+    _print_dropped(result["dropped"], result["n_queries"])
     print(f"oracle: quality {o['quality']:.4f}, cost {o['cost'] * 1000:.4f}, AIQ {o['aiq']:.4f}")
-    print(f"best single ({b['model']}): quality {b['quality']:.4f}, cost {b['cost'] * 1000:.4f}")
+    print(f"zero router (random mixing of single models): AIQ {z['aiq']:.4f}")
+    print(f"best single ({b['model']}): quality {b['quality']:.4f}, cost {b['cost'] * 1000:.4f}, AIQ n/a "
+          f"({NOT_APPLICABLE_NOTE})")
     rows = []
     for name, r in result["routers"].items():
         cost = r["cost_at_best_single_quality"]
@@ -183,51 +315,139 @@ def _print_table(result: dict[str, Any]) -> None:
         rows.append({"router": name, "AIQ": r["aiq"],
                      "quality@best cost": np.nan if quality is None else quality,
                      "cost@best quality": np.nan if cost is None else cost * 1000,
-                     "top share (lam=0)": r["top_model_share_max_budget"], "fit s": r["fit_seconds"]})
-    print(pd.DataFrame(rows).to_string(index=False, float_format=lambda v: f"{v:.4f}", na_rep="never"))
+                     "top share (lam=0)": r["top_model_share_max_budget"], "fit s": r["fit_seconds"],
+                     "route s": r["route_seconds"]})
+    if rows:
+        print(pd.DataFrame(rows).to_string(index=False, float_format=lambda v: f"{v:.4f}", na_rep="never"))
+
+
+def _output_path(out: str, data_arg: str) -> Path:
+    """Check before the run that ``--json OUT`` can be written and is not the input file."""
+    path = Path(out).expanduser()
+    source = Path(data_arg).expanduser()
+    if source.is_file() and path.resolve() == source.resolve():
+        raise UsageError(f"--json {out!r} is the input file: choose another path for the summary")
+    if path.is_dir():
+        raise UsageError(f"--json {out!r} is a folder: give a file path")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise UsageError(f"--json {out!r}: folder {str(parent)!r} does not exist")
+    if not os.access(parent, os.W_OK) or path.exists() and not os.access(path, os.W_OK):
+        raise UsageError(f"--json {out!r} is not writable")
+    return path
+
+
+def _write_json(path: Path, result: dict[str, Any]) -> None:
+    staging = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        staging.write_text(json.dumps(result, indent=2))
+        os.replace(staging, path)
+    finally:
+        staging.unlink(missing_ok=True)
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, got {text!r}") from None
+    if not 0 <= value < 2 ** 32:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 0 to 2**32 - 1, got {text!r}")
+    return value
+
+
+def _test_size(text: str) -> float | int:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a fraction in (0, 1) or a number of queries, got {text!r}") from None
+    if value >= 1:
+        if value != int(value):
+            raise argparse.ArgumentTypeError(f"must be a fraction in (0, 1) or a whole number of queries, "
+                                             f"got {text!r}")
+        return int(value)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be a fraction in (0, 1) or a number of queries, got {text!r}")
+    return value
+
+
+def _threads(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
+    return value
+
+
+def _add_data_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", default="auto", choices=FORMATS)
+    parser.add_argument("--missing", default="raise", choices=("raise", "drop"),
+                        help="queries lacking a score or cost for some model: an error (default), or dropped "
+                             "and reported")
+    parser.add_argument("--sep", metavar="CHAR", help="the field separator of a CSV or TSV file (default ',' "
+                                                       "for .csv, tab for .tsv)")
+    cols = parser.add_argument_group("columns of a long file (defaults: query_id, model, score, cost, and "
+                                     "task and prompt where present)")
+    for flag, arg in COLUMN_FLAGS.items():
+        cols.add_argument(f"--{flag.replace('_', '-')}", metavar="NAME", help=f"the {arg} column")
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="routerkit", description="Analyse LLM routing data.")
+    threads = _Parser(add_help=False)
+    threads.add_argument("--threads", type=_threads, metavar="N", default=argparse.SUPPRESS,
+                         help="threads for torch, OpenMP and BLAS (default: one per pool, and one kNN search "
+                              "worker per core; see the README)")
+    parser = _Parser(prog="routerkit", description="Analyse LLM routing data.", parents=[threads])
     sub = parser.add_subparsers(dest="command", required=True)
     data = sub.add_parser("data", help="describe a dataset").add_subparsers(dest="action", required=True)
-    info = data.add_parser("info", help="queries, models, tasks, ranges, missing values, oracle and best single")
+    info = data.add_parser("info", parents=[threads],
+                           help="queries, models, tasks, ranges, missing values, oracle and best single")
     info.add_argument("dataset", help="'routerworld', 'routerbench', or a file path")
-    info.add_argument("--format", default="auto", choices=FORMATS)
-    ev = sub.add_parser("evaluate", help="split, fit routers, sweep budgets, print a table")
+    _add_data_options(info)
+    ev = sub.add_parser("evaluate", parents=[threads], help="split, fit routers, sweep budgets, print a table")
     ev.add_argument("--data", required=True, help="'routerworld', 'routerbench', or a file path")
-    ev.add_argument("--format", default="auto", choices=FORMATS)
+    _add_data_options(ev)
     ev.add_argument("--routers", default="all", help="comma-separated registry names, or 'all'")
-    ev.add_argument("--test-size", type=float, default=0.3)
-    ev.add_argument("--seed", type=int, default=0)
+    ev.add_argument("--test-size", type=_test_size, default=0.3,
+                    help="a fraction in (0, 1), or a whole number of test queries")
+    ev.add_argument("--seed", type=_seed, default=0)
     ev.add_argument("--json", metavar="OUT", help="write the summary as JSON to this file")
+    ev.add_argument("--progress", default="auto", choices=("auto", "lines", "off"),
+                    help="stage progress on stderr: a bar on a terminal, one line per stage otherwise (auto)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
     try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse already printed its one-line usage error
-        return int(exc.code or 0)
-    try:
+        try:
+            args = _parser().parse_args(argv)
+        except SystemExit as exc:  # --help
+            return int(exc.code or 0)
+        if getattr(args, "threads", None) is not None:
+            set_threads(args.threads)
+        columns = {arg: getattr(args, flag) for flag, arg in COLUMN_FLAGS.items()}
         if args.command == "data":
-            _print_info(describe(_load(args.dataset, args.format)))
+            _print_info(describe(_load(args.dataset, args.format, args.missing, columns, args.sep)))
             return 0
+        out = _output_path(args.json, args.data) if args.json else None
         names = _router_names(args.routers)
-        data = _load(args.data, args.format)
-        result = run_evaluation(data, names, args.test_size, args.seed, progress=sys.stderr.isatty(),
+        stages = Stages(1 + 2 * len(names), mode=args.progress)
+        with stages.stage(f"load {args.data}"):
+            data = _load(args.data, args.format, args.missing, columns, args.sep)
+        result = run_evaluation(data, names, args.test_size, args.seed, progress=stages,
                                 skip_unusable=args.routers.strip() == "all")
+        stages.close()
         _print_table(result)
-        if args.json:
-            with open(args.json, "w") as handle:
-                json.dump(result, handle, indent=2)
+        if out is not None:
+            _write_json(out, result)
         return 0
     except UsageError as exc:
         print(f"routerkit: error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:
-        print(f"routerkit: error: {exc}", file=sys.stderr)
+        print(f"routerkit: error: {_first_line(exc)}", file=sys.stderr)
         return 2
 
 

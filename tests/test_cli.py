@@ -13,27 +13,45 @@ from routerkit.cli import main
 NUMBER = {"type": "number"}
 SCHEMA = {
     "type": "object",
-    "required": ["dataset", "n_queries", "models", "split", "oracle", "best_single", "routers"],
+    "required": ["dataset", "n_queries", "models", "dropped", "split", "oracle", "zero_router", "best_single",
+                 "routers"],
     "additionalProperties": False,
     "properties": {
         "dataset": {"type": "string"},
         "n_queries": {"type": "integer"},
         "models": {"type": "array", "items": {"type": "string"}},
+        "dropped": {"type": "object", "required": ["count", "ids"], "additionalProperties": False,
+                    "properties": {"count": {"type": "integer"},
+                                   "ids": {"type": "array", "items": {"type": ["string", "integer"]}}}},
         "split": {"type": "object", "required": ["train", "test", "seed"], "additionalProperties": False,
                   "properties": {"train": {"type": "integer"}, "test": {"type": "integer"}, "seed": {"type": "integer"}}},
         "oracle": {"type": "object", "required": ["quality", "cost", "aiq"], "additionalProperties": False,
                    "properties": {"quality": NUMBER, "cost": NUMBER, "aiq": NUMBER}},
-        "best_single": {"type": "object", "required": ["model", "quality", "cost"], "additionalProperties": False,
-                        "properties": {"model": {"type": "string"}, "quality": NUMBER, "cost": NUMBER}},
+        "zero_router": {"type": "object", "required": ["aiq"], "additionalProperties": False,
+                        "properties": {"aiq": NUMBER}},
+        "best_single": {"type": "object", "required": ["model", "quality", "cost", "aiq", "aiq_note"],
+                        "additionalProperties": False,
+                        "properties": {"model": {"type": "string"}, "quality": NUMBER, "cost": NUMBER,
+                                       "aiq": {"type": "null"}, "aiq_note": {"type": "string"}}},
         "routers": {"type": "object", "additionalProperties": {
             "type": "object", "additionalProperties": False,
             "required": ["aiq", "quality_at_best_single_cost", "cost_at_best_single_quality",
-                         "top_model_share_max_budget", "fit_seconds"],
+                         "top_model_share_max_budget", "fit_seconds", "route_seconds", "sweep_seconds"],
             "properties": {"aiq": NUMBER, "quality_at_best_single_cost": {"type": ["number", "null"]},
                            "cost_at_best_single_quality": {"type": ["number", "null"]},
-                           "top_model_share_max_budget": NUMBER, "fit_seconds": NUMBER}}},
+                           "top_model_share_max_budget": NUMBER, "fit_seconds": NUMBER,
+                           "route_seconds": NUMBER, "sweep_seconds": NUMBER}}},
     },
 }
+
+
+def one_line_error(capsys) -> str:
+    """The run's error: exactly one 'routerkit: error:' line on stderr (after any progress lines), no traceback."""
+    err = capsys.readouterr().err
+    errors = [line for line in err.splitlines() if line.startswith("routerkit: error: ")]
+    assert len(errors) == 1 and "Traceback" not in err, err
+    assert err.rstrip().splitlines()[-1] == errors[0], err
+    return errors[0]
 
 
 @pytest.fixture(scope="module")
@@ -96,9 +114,7 @@ def test_bad_input_is_one_line_on_stderr_with_exit_2(argv, message, long_csv, ca
         argv = [a.replace("{csv}", str(broken)) for a in argv]
         message = "column 'score'"
     assert main(argv) == 2
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and err.startswith("routerkit: error: ") and message in err
-    assert "Traceback" not in err
+    assert message in one_line_error(capsys)
 
 
 def test_routers_that_read_the_query_need_features_or_prompts(long_csv, tmp_path, capsys):
@@ -119,3 +135,162 @@ def test_unknown_format_exits_2_via_python_m():
                           capture_output=True, text=True)
     assert proc.returncode == 2
     assert "invalid choice: 'xml'" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def _frame(path):
+    return pd.read_csv(path, dtype={"query_id": str})
+
+
+@pytest.mark.parametrize("n_broken", [1, 80])
+def test_incomplete_queries_are_an_error_unless_dropped_and_then_reported(n_broken, long_csv, tmp_path, capsys):
+    path, _ = long_csv
+    frame = _frame(path)
+    ids = frame["query_id"].unique()[:200]
+    frame = frame[frame["query_id"].isin(ids)].copy()
+    broken = ids[10:10 + n_broken]
+    frame.loc[frame["query_id"].isin(broken) & (frame["model"] == "claude-v2"), "score"] = float("nan")
+    incomplete = tmp_path / "incomplete.csv"
+    frame.to_csv(incomplete, index=False)
+
+    assert main(["evaluate", "--data", str(incomplete), "--routers", "task_best"]) == 2
+    err = one_line_error(capsys)
+    assert f"query '{broken[0]}' lacks a result for model 'claude-v2'" in err and "--missing drop" in err
+
+    out = tmp_path / "dropped.json"
+    assert main(["evaluate", "--data", str(incomplete), "--routers", "task_best", "--missing", "drop",
+                 "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert f"dropped      {n_broken} of 200 queries for missing scores or costs (--missing drop): {broken[0]}" in printed
+    result = json.loads(out.read_text())
+    jsonschema.validate(result, SCHEMA)
+    assert result["n_queries"] == 200 - n_broken
+    assert result["dropped"] == {"count": n_broken, "ids": list(broken)}
+    assert main(["data", "info", str(incomplete), "--missing", "drop"]) == 0
+    assert f"dropped      {n_broken} of 200 queries" in capsys.readouterr().out
+
+
+def test_json_output_is_checked_before_the_run(long_csv, tmp_path, capsys):
+    path, _ = long_csv
+    copy = tmp_path / "results.csv"
+    copy.write_bytes(path.read_bytes())
+    assert main(["evaluate", "--data", str(copy), "--routers", "task_best", "--json", str(copy)]) == 2
+    assert "is the input file" in one_line_error(capsys)
+    assert copy.read_bytes() == path.read_bytes()
+    nowhere = tmp_path / "no-such-folder" / "summary.json"
+    assert main(["evaluate", "--data", str(copy), "--routers", "task_best", "--json", str(nowhere),
+                 "--progress", "lines"]) == 2
+    err = capsys.readouterr().err
+    assert "does not exist" in err and "fit task_best" not in err      # refused before any work
+
+
+def test_long_format_takes_task_and_prompt_and_columns_can_be_mapped(long_csv, tmp_path, capsys):
+    path, data = long_csv
+    out = tmp_path / "long.json"
+    assert main(["evaluate", "--data", str(path), "--format", "long", "--routers", "task_best,knn",
+                 "--json", str(out)]) == 0
+    assert set(json.loads(out.read_text())["routers"]) == {"task_best", "knn"}
+    renamed = tmp_path / "renamed.csv"
+    _frame(path).rename(columns={"query_id": "qid", "model": "llm", "score": "correct", "cost": "usd",
+                                 "task": "category", "prompt": "text"}).to_csv(renamed, index=False)
+    assert main(["data", "info", str(renamed)]) == 2
+    assert "--query-col NAME" in one_line_error(capsys)
+    assert main(["evaluate", "--data", str(renamed), "--query-col", "qid", "--model-col", "llm", "--score-col",
+                 "correct", "--cost-col", "usd", "--task-col", "category", "--prompt-col", "text",
+                 "--routers", "task_best,knn", "--json", str(out)]) == 0
+    capsys.readouterr()
+    result = json.loads(out.read_text())
+    assert result["n_queries"] == len(data) and set(result["routers"]) == {"task_best", "knn"}
+    assert main(["data", "info", "routerworld", "--query-col", "qid"]) == 2
+    assert "--query-col name columns of a long file" in one_line_error(capsys)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["evaluate", "--data", "routerworld", "--routers", "single:"], "give a model after 'single:'"),
+    (["evaluate", "--data", "routerworld", "--routers", "single:zzz"], "no model 'zzz' in this dataset"),
+    (["evaluate", "--data", "routerworld", "--routers", "single:gpt-4-1106-previw"],
+     "did you mean 'gpt-4-1106-preview'?"),
+    (["evaluate", "--data", "routerworld", "--routers", "knnn"], "unknown router 'knnn'; did you mean 'knn'?"),
+    (["evaluate", "--data", "routerworld", "--seed", "-1"], "argument --seed: must be a whole number"),
+    (["evaluate", "--data", "routerworld", "--test-size", "30.5"], "argument --test-size: must be a fraction"),
+    (["evaluate", "--data", "routerworld", "--test-size", "0"], "argument --test-size: must be a fraction"),
+])
+def test_bad_arguments_name_the_flag(argv, message, capsys):
+    assert main(argv) == 2
+    assert message in one_line_error(capsys)
+
+
+def test_test_size_as_a_number_of_queries_and_the_zero_router(long_csv, tmp_path, capsys):
+    path, _ = long_csv
+    out = tmp_path / "n.json"
+    assert main(["evaluate", "--data", str(path), "--routers", "task_best", "--test-size", "30",
+                 "--json", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert result["split"]["test"] == 30
+    printed = capsys.readouterr().out
+    assert f"zero router (random mixing of single models): AIQ {result['zero_router']['aiq']:.4f}" in printed
+    assert "AIQ n/a (a single model is one point" in printed
+    assert result["oracle"]["aiq"] >= result["zero_router"]["aiq"]
+
+
+def test_progress_is_one_line_per_stage_off_a_terminal(long_csv, capsys):
+    path, _ = long_csv
+    assert main(["evaluate", "--data", str(path), "--routers", "task_best,knn"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("routerkit: [   0.0 s] load ")
+    assert [line.split("] ")[1].split()[0] for line in err[1:-1]] == ["encode", "fit", "route", "fit", "route"]
+    assert err[-1].startswith("routerkit: done in ")
+    assert main(["evaluate", "--data", str(path), "--routers", "task_best", "--progress", "off"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def _write(path, content: bytes):
+    path.write_bytes(content)
+    return path
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda d: _write(d / "empty.csv", b""), "empty.csv"),
+    (lambda d: _write(d / "junk.csv", bytes(range(256)) * 40), "junk.csv"),
+    (lambda d: _write(d / "cut.parquet", b"PAR1" + b"\x00" * 50), "cut.parquet"),
+    (lambda d: _write(d / "cut.pkl", b"\x80\x04\x95"), "cut.pkl"),
+])
+def test_unreadable_files_are_one_line_naming_the_file(make, message, tmp_path, capsys):
+    path = make(tmp_path)
+    assert main(["data", "info", str(path)]) == 2
+    assert message in one_line_error(capsys)
+    assert main(["evaluate", "--data", str(path), "--routers", "task_best"]) == 2
+    assert message in one_line_error(capsys)
+
+
+def test_prompts_that_are_all_the_same_still_evaluate_or_say_why(long_csv, tmp_path, capsys):
+    path, _ = long_csv
+    same = tmp_path / "same.csv"
+    _frame(path).assign(prompt="what is the answer").to_csv(same, index=False)
+    code = main(["evaluate", "--data", str(same), "--routers", "task_best,knn"])
+    if code:
+        assert "prompts" in one_line_error(capsys)
+    else:
+        assert "knn" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("cost", [0.0, 0.002])
+def test_models_of_equal_cost_give_defined_results(cost, long_csv, tmp_path, capsys):
+    path, _ = long_csv
+    equal = tmp_path / "equal.csv"
+    _frame(path).assign(cost=cost).to_csv(equal, index=False)
+    out = tmp_path / "equal.json"
+    assert main(["evaluate", "--data", str(equal), "--routers", "task_best,knn", "--json", str(out)]) == 0
+    result = json.loads(out.read_text())
+    jsonschema.validate(result, SCHEMA)
+    for r in result["routers"].values():
+        assert 0 <= r["aiq"] <= result["oracle"]["aiq"] + 1e-12
+
+
+def test_a_semicolon_file_is_read_with_sep(long_csv, tmp_path, capsys):
+    path, data = long_csv
+    semi = tmp_path / "semi.csv"
+    _frame(path).to_csv(semi, index=False, sep=";")
+    assert main(["data", "info", str(semi)]) == 2
+    assert "pass --sep ';'" in one_line_error(capsys)
+    assert main(["data", "info", str(semi), "--sep", ";"]) == 0
+    assert f"{len(data)} queries x 11 models" in capsys.readouterr().out
