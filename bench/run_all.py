@@ -16,16 +16,35 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 # In reading order: the simulator, the measuring instruments, the routers (at the 30,000 queries their targets
-# are stated for, and at 36,000), the fidelity table, the notebooks.
+# are stated for, and at 36,000), thread defaults, the command line at scale, the fidelity table, the notebooks.
 BENCHMARKS = [["bench_world.py"], ["bench_metrics.py"], ["bench_routers.py", "--n", "30000"], ["bench_routers.py"],
-              ["fidelity.py"], ["notebooks.py"]]
+              ["bench_threads.py"], ["bench_scale.py"], ["fidelity.py"], ["notebooks.py"]]
+
+
+# CPU flags that decide which numeric kernels are fast (timings elsewhere mean little without them)
+SIMD_FLAGS = ("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "amx_bf16", "amx_tile",
+              "neon", "asimd", "sve")
+
+
+def cpu() -> str:
+    """CPU model and its vector flags, from /proc/cpuinfo."""
+    info = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    fields = dict(line.split(":", 1) for line in info.splitlines() if ":" in line)
+    fields = {k.strip(): v.strip() for k, v in fields.items()}
+    model = fields.get("model name") or platform.processor() or platform.machine()
+    flags = set((fields.get("flags") or fields.get("Features") or "").split())
+    family = f", family {fields['cpu family']} model {fields['model']}" if "cpu family" in fields else ""
+    present = [f for f in SIMD_FLAGS if f in flags]
+    absent = [f for f in SIMD_FLAGS if f not in flags and f in ("avx2", "avx512f", "avx512_bf16", "amx_bf16")]
+    return (f"{model}{family}; vector flags: {' '.join(present) or 'none'}"
+            + (f" (no {', '.join(absent)})" if absent else ""))
 
 
 def machine() -> str:
     mem_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
                   if line.startswith("MemTotal"))
     libs = ", ".join(f"{name} {version(name)}" for name in ("numpy", "pandas", "scikit-learn", "torch"))
-    return (f"{len(os.sched_getaffinity(0))} cores ({platform.processor() or platform.machine()}), "
+    return (f"{len(os.sched_getaffinity(0))} cores ({platform.machine()}), CPU: {cpu()}; "
             f"{mem_kb / 2**20:.1f} GiB memory, Python {platform.python_version()}, {libs}")
 
 
