@@ -39,7 +39,7 @@ def paths() -> list[tuple[str, list[str]]]:
     subset = SHARED / "routerbench_subset" / "routerbench_subset_wide.parquet"
     if subset.is_file():
         out.insert(1, ("CLI evaluate --routers all, routerbench_subset",
-                       CLI + ["evaluate", "--data", str(subset), "--progress", "off"]))
+                       CLI + ["evaluate", "--data", str(subset), "--missing", "drop", "--progress", "off"]))
     else:
         print(f"(routerbench_subset not found at {subset}: its row is skipped)")
     return out

@@ -11,7 +11,6 @@ incomplete queries without ``--missing drop``) ends with a one-line error on std
 from __future__ import annotations
 
 import argparse
-import difflib
 import json
 import math
 import os
@@ -24,7 +23,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from routerkit import metrics
-from routerkit.data import RoutingData, train_test_split
+from routerkit.data import RoutingData, _did_you_mean, train_test_split
 from routerkit.evaluate import best_model, sweep_frame
 from routerkit.loaders import load_dataset
 from routerkit.progress import Stages
@@ -80,6 +79,8 @@ def _as_flags(message: str) -> str:
     """A loader's message names its Python arguments; on the command line they are flags."""
     message = message.replace("missing='drop'", "--missing drop")
     message = re.sub(r"pass sep=(\S+)", r"pass --sep \1", message)
+    message = re.sub(r" \(what was dropped is recorded in data\.meta\[[^]]*\]\)", " (the table and the JSON then "
+                     "say which)", message)
     message = message.replace("format='routerbench'", "--format routerbench").replace("format='long'", "--format long")
     message = message.replace("(with the column names as query=, model=, score=, cost=)",
                               "(with --query-col NAME, --model-col NAME, --score-col NAME, --cost-col NAME)")
@@ -119,9 +120,8 @@ def describe(data: RoutingData) -> dict[str, Any]:
 
 
 def _closest(name: str, options: Sequence[str]) -> str:
-    stripped = [o for o in options if o.strip() == name.strip()]
-    near = stripped or difflib.get_close_matches(name, options, n=1)
-    return f"; did you mean {near[0]!r}?" if near else ""
+    near = _did_you_mean(name, options)
+    return f"; did you mean {near!r}?" if near else ""
 
 
 def _router_names(spec: str) -> list[str]:

@@ -2,11 +2,11 @@
 
 torch, scikit-learn and the BLAS behind numpy each keep a native thread pool (OpenMP or OpenBLAS threads) that
 by default is as wide as the machine. On a few cores they fight: threads that wait at a barrier spin on a core
-another pool needs, and a thread the OS has paused stalls all the others. Measured on a 2-core machine, a
-scikit-learn gradient-boosting fit took 2.7 s with one thread per pool, 10.9 s with two and 38 s with the
-defaults (bench/bench_threads.py has the current figures). So by default every pool routerkit drives runs on
-**one thread**: each fit, prediction and budget sweep is then as fast as it can be on a busy machine and never
-slower on an idle one. routerkit's own block-parallel search (the kNN router's neighbour search) hands out
+another pool needs, and a thread the OS has paused stalls all the others. On a 2-core machine
+(bench/bench_threads.py, figures in bench/RESULTS.md) `routerkit evaluate --routers all` ran 1.6 times slower
+with every pool at two threads than at one on an idle machine, and 3.5 times slower on a busy one. So by
+default every pool routerkit drives runs on **one thread**: each fit, prediction and budget sweep is then as
+fast as it can be on a busy machine and no slower on an idle one. routerkit's own block-parallel search (the kNN router's neighbour search) hands out
 independent blocks of queries to one worker thread per core, each running torch single-threaded: there is no
 barrier to wait at, so an idle core helps and a busy one cannot stall the rest.
 
