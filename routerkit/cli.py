@@ -35,6 +35,9 @@ FORMATS = ("auto", "routerbench", "long")
 # --<flag> -> load_long's argument
 COLUMN_FLAGS = {"query_col": "query", "model_col": "model", "score_col": "score", "cost_col": "cost",
                 "task_col": "task", "prompt_col": "prompt"}
+# what --json refuses to overwrite: the endings of data files
+DATA_SUFFIXES = (".csv", ".tsv", ".parquet", ".pq", ".pkl", ".pickle", ".gz", ".csv.gz", ".tsv.gz", ".feather",
+                 ".xlsx", ".jsonl")
 NOT_APPLICABLE_NOTE = ("a single model is one point on the cost-quality plane: it has no area under its own "
                        "curve, so AIQ does not apply to it")
 
@@ -113,6 +116,7 @@ def describe(data: RoutingData) -> dict[str, Any]:
         "score_range": [float(data.scores.min()), float(data.scores.max())],
         "cost_range": [float(data.costs.min()), float(data.costs.max())],
         "dropped": _dropped(data),
+        "query_text": "prompts" if data.prompts is not None else "features" if data.features is not None else None,
         "oracle": {"quality": float(oracle.score.mean()), "cost": float(oracle.cost.mean())},
         "best_single": {"model": data.models[best], "quality": float(data.scores[:, best].mean()),
                         "cost": float(data.costs[:, best].mean())},
@@ -153,11 +157,12 @@ def _check_single_models(names: Sequence[str], data: RoutingData) -> None:
                              f"(models: {', '.join(data.models)})")
 
 
-def _split(data: RoutingData, test_size: float, seed: int) -> tuple[RoutingData, RoutingData]:
+def _split(data: RoutingData, test_size: float, seed: int, stratify: bool) -> tuple[RoutingData, RoutingData]:
     try:
-        return train_test_split(data, test_size=test_size, seed=seed)
+        return train_test_split(data, test_size=test_size, seed=seed, stratify="task" if stratify else None)
     except ValueError as exc:
-        raise UsageError(f"--test-size {test_size:g}: {_first_line(exc)}") from None
+        message = _first_line(exc).replace("Pass stratify=None", "Pass --no-stratify")
+        raise UsageError(f"--test-size {test_size:g}: {message}") from None
 
 
 def _with_text_features(train: RoutingData, test: RoutingData, seed: int) -> tuple[RoutingData, RoutingData]:
@@ -176,20 +181,25 @@ def _nan_to_none(x: float | None) -> float | None:
     return None if x is None or not math.isfinite(x) else float(x)
 
 
-def _usable(names: Sequence[str], data: RoutingData, skip: bool) -> list[str]:
-    """Routers that can run on ``data``: those reading query features need features or prompts."""
+NO_TEXT = "the dataset has neither features nor prompts, and this router reads the query"
+
+
+def _usable(names: Sequence[str], data: RoutingData, skip: bool) -> tuple[list[str], dict[str, str]]:
+    """Routers that can run on ``data`` (those reading the query need features or prompts), and the skipped
+    ones with the reason."""
     from routerkit import routers as rk_routers
 
     if data.features is not None or data.prompts is not None:
-        return list(names)
+        return list(names), {}
     blind = [n for n in names if rk_routers.make(n).needs_features]
     if blind and not skip:
         raise UsageError(f"router(s) {', '.join(blind)} read the query, and this dataset has neither features "
-                         "nor prompts (give a prompt column, or choose baselines such as task_best)")
+                         "nor prompts (name the prompt column with --prompt-col, or choose baselines such as "
+                         "task_best)")
     if blind:
-        print(f"routerkit: skipping {', '.join(blind)}: the dataset has neither features nor prompts",
-              file=sys.stderr)
-    return [n for n in names if n not in blind]
+        print(f"routerkit: skipping {', '.join(blind)}: the dataset has neither features nor prompts "
+              "(--prompt-col names a prompt column)", file=sys.stderr)
+    return [n for n in names if n not in blind], {n: NO_TEXT for n in blind}
 
 
 def _sweep(name: str, router, test: RoutingData) -> tuple[Any, float, float]:
@@ -214,21 +224,26 @@ def _sweep(name: str, router, test: RoutingData) -> tuple[Any, float, float]:
 
 
 def run_evaluation(data: RoutingData, router_names: Sequence[str], test_size: float = 0.3, seed: int = 0,
-                   progress: Stages | None = None, skip_unusable: bool = False) -> dict[str, Any]:
+                   progress: Stages | None = None, skip_unusable: bool = False,
+                   stratify: bool = True) -> dict[str, Any]:
     """Split, fit each router, sweep budgets on the test part; the summary documented in the README.
 
     Costs are mean USD per query and quality is mean score, both on the test part. ``best_single`` is the
-    best single model on the training part, measured on the test part; the AIQ range is the cheapest to the
-    dearest single model's mean test cost, and the zero router is random mixing of single models (their
-    convex hull). Routers that read the query need features or prompts: without them they are an error, or
-    skipped (with a note on stderr) when ``skip_unusable``. ``progress`` announces each stage.
+    best single model on the training part, measured on the test part; the AIQ range (``cost_range``) is the
+    cheapest to the dearest single model's mean test cost, and the zero router is random mixing of single
+    models (their convex hull). A router whose choices are the same at every budget is one point, and its AIQ
+    is None, like a single model's (unless every model has the same mean cost: then AIQ is a quality). Routers that read the query need features or prompts: without them they
+    are an error, or skipped (listed in ``skipped`` with the reason) when ``skip_unusable``. ``progress``
+    announces each stage.
     """
     from routerkit import routers as rk_routers
 
     stages = progress if progress is not None else Stages(0, mode="off")
+    if not router_names:
+        raise UsageError("no routers to evaluate")
     _check_single_models(router_names, data)
-    router_names = _usable(router_names, data, skip_unusable)
-    train, test = _split(data, test_size, seed)
+    router_names, skipped = _usable(router_names, data, skip_unusable)
+    train, test = _split(data, test_size, seed, stratify)
     encode = train.features is None and train.prompts is not None
     stages.expect(int(encode) + 2 * len(router_names))
     if encode:
@@ -243,13 +258,16 @@ def run_evaluation(data: RoutingData, router_names: Sequence[str], test_size: fl
         "n_queries": len(data),
         "models": list(data.models),
         "dropped": _dropped(data),
-        "split": {"train": len(train), "test": len(test), "seed": int(seed)},
+        "split": {"train": len(train), "test": len(test), "seed": int(seed),
+                  "stratified_by_task": bool(stratify and data.tasks is not None)},
         "oracle": {"quality": float(oracle.score.mean()), "cost": float(oracle.cost.mean()),
                    "aiq": metrics.aiq(*metrics.oracle_frontier(test), c_min, c_max)},
         "zero_router": {"aiq": metrics.aiq(*metrics.zero_router(test), c_min, c_max)},
         "best_single": {"model": train.models[best], "quality": best_q, "cost": best_c, "aiq": None,
                         "aiq_note": NOT_APPLICABLE_NOTE},
+        "cost_range": [c_min, c_max],
         "routers": {},
+        "skipped": skipped,
     }
     for name in router_names:
         router = rk_routers.make(name)
@@ -262,8 +280,11 @@ def run_evaluation(data: RoutingData, router_names: Sequence[str], test_size: fl
         with stages.stage(f"route {len(test):,} test queries with {name} and sweep the budget"):
             frame, route_seconds, sweep_seconds = _sweep(name, router, test)
         curve = (frame["cost"].to_numpy(), frame["quality"].to_numpy())
+        # a router that makes the same choices at every budget is one point, like a single model (where the
+        # models' costs differ: with equal costs every router is one point, and AIQ is its quality)
+        one_point = c_min < c_max and len(np.unique(np.column_stack(curve), axis=0)) == 1
         result["routers"][name] = {
-            "aiq": metrics.aiq(*curve, c_min, c_max),
+            "aiq": None if one_point else metrics.aiq(*curve, c_min, c_max),
             "quality_at_best_single_cost": _nan_to_none(metrics.quality_at_cost(*curve, c=best_c)),
             "cost_at_best_single_quality": _nan_to_none(metrics.cost_at_quality(*curve, q=best_q)),
             "top_model_share_max_budget": float(frame.loc[frame["lam"].fillna(0).idxmin(), "top_share"]),
@@ -291,6 +312,10 @@ def _print_info(info: dict[str, Any]) -> None:
         _print_dropped(info["dropped"], info["n_queries"])
     else:
         print("missing      none: every query has a score and a cost for every model")
+    text = {"prompts": "prompts (routers that read the query encode them)",
+            "features": "features (routers that read the query use them)",
+            None: "none: only routers that ignore the query can run (--prompt-col names a prompt column)"}
+    print(f"query text   {text[info['query_text']]}")
     o, b = info["oracle"], info["best_single"]
     print(f"oracle       quality {o['quality']:.4f}, cost ${o['cost'] * 1000:.4f} per 1k queries")
     print(f"best single  {b['model']}: quality {b['quality']:.4f}, cost ${b['cost'] * 1000:.4f} per 1k queries")
@@ -304,21 +329,36 @@ def _print_table(result: dict[str, Any]) -> None:
     print(f"{result['dataset']}: train {result['split']['train']}, test {result['split']['test']} "
           f"(seed {result['split']['seed']}); costs in $ per 1k queries")
     _print_dropped(result["dropped"], result["n_queries"])
+    c_min, c_max = result["cost_range"]
+    if c_min == c_max:
+        print(f"note: every model costs the same on average (${c_min * 1000:.4f} per 1k queries), so there is no "
+              "cost range to trade over: each AIQ below is the best quality the router reaches at that cost")
     print(f"oracle: quality {o['quality']:.4f}, cost {o['cost'] * 1000:.4f}, AIQ {o['aiq']:.4f}")
-    print(f"zero router (random mixing of single models): AIQ {z['aiq']:.4f}")
+    print(f"zero router (the best random mix of single models at each cost): AIQ {z['aiq']:.4f}")
     print(f"best single ({b['model']}): quality {b['quality']:.4f}, cost {b['cost'] * 1000:.4f}, AIQ n/a "
           f"({NOT_APPLICABLE_NOTE})")
     rows = []
     for name, r in result["routers"].items():
         cost = r["cost_at_best_single_quality"]
         quality = r["quality_at_best_single_cost"]
-        rows.append({"router": name, "AIQ": r["aiq"],
+        rows.append({"router": name, "AIQ": "n/a" if r["aiq"] is None else f"{r['aiq']:.4f}",
                      "quality@best cost": np.nan if quality is None else quality,
                      "cost@best quality": np.nan if cost is None else cost * 1000,
-                     "top share (lam=0)": r["top_model_share_max_budget"], "fit s": r["fit_seconds"],
+                     "top share": r["top_model_share_max_budget"], "fit s": r["fit_seconds"],
                      "route s": r["route_seconds"]})
     if rows:
         print(pd.DataFrame(rows).to_string(index=False, float_format=lambda v: f"{v:.4f}", na_rep="never"))
+        print(f"AIQ: area under the router's cost-quality curve over the single models' cost range, divided by its "
+              f"width (n/a: the same choices at every budget, one point)\n"
+              f"quality@best cost, cost@best quality: at {b['model']}'s cost, and to reach its quality "
+              f"('never': not reached)\n"
+              f"top share: share of test queries sent to {b['model']} at the largest budget (lam = 0)\n"
+              f"fit s, route s: seconds to fit on the training part, and to route the test part")
+        if "random" in result["routers"]:
+            print("random: mixes only the cheapest and the top model, so it can sit below the zero router, which "
+                  "mixes the best pair of models at each cost")
+    for name, reason in result["skipped"].items():
+        print(f"skipped {name}: {reason}")
 
 
 def _output_path(out: str, data_arg: str) -> Path:
@@ -329,6 +369,11 @@ def _output_path(out: str, data_arg: str) -> Path:
         raise UsageError(f"--json {out!r} is the input file: choose another path for the summary")
     if path.is_dir():
         raise UsageError(f"--json {out!r} is a folder: give a file path")
+    if "".join(path.suffixes[-2:]).lower() in DATA_SUFFIXES or path.suffix.lower() in DATA_SUFFIXES:
+        raise UsageError(f"--json {out!r} looks like a data file, and the summary would replace it: give a "
+                         ".json path")
+    if path.exists() and not path.stat().st_mode & 0o222:
+        raise UsageError(f"--json {out!r} is read-only: choose another path")
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
         raise UsageError(f"--json {out!r}: folder {str(parent)!r} does not exist")
@@ -371,6 +416,13 @@ def _test_size(text: str) -> float | int:
     return value
 
 
+def _sep(text: str) -> str:
+    sep = "\t" if text.lower() in ("tab", "\\t") else text
+    if len(sep) != 1:
+        raise argparse.ArgumentTypeError(f"must be one character (or 'tab'), got {text!r}")
+    return sep
+
+
 def _threads(text: str) -> int:
     try:
         value = int(text)
@@ -386,8 +438,9 @@ def _add_data_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--missing", default="raise", choices=("raise", "drop"),
                         help="queries lacking a score or cost for some model: an error (default), or dropped "
                              "and reported")
-    parser.add_argument("--sep", metavar="CHAR", help="the field separator of a CSV or TSV file (default ',' "
-                                                       "for .csv, tab for .tsv)")
+    parser.add_argument("--sep", metavar="CHAR", type=_sep, help="the field separator of a CSV or TSV file "
+                                                                  "(one character, or 'tab'; default ',' for "
+                                                                  ".csv, tab for .tsv)")
     cols = parser.add_argument_group("columns of a long file (defaults: query_id, model, score, cost, and "
                                      "task and prompt where present)")
     for flag, arg in COLUMN_FLAGS.items():
@@ -412,6 +465,8 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--routers", default="all", help="comma-separated registry names, or 'all'")
     ev.add_argument("--test-size", type=_test_size, default=0.3,
                     help="a fraction in (0, 1), or a whole number of test queries")
+    ev.add_argument("--no-stratify", action="store_true",
+                    help="split the queries as one group (default: each task in the same proportion)")
     ev.add_argument("--seed", type=_seed, default=0)
     ev.add_argument("--json", metavar="OUT", help="write the summary as JSON to this file")
     ev.add_argument("--progress", default="auto", choices=("auto", "lines", "off"),
@@ -432,24 +487,38 @@ def main(argv: Sequence[str] | None = None) -> int:
             _print_info(describe(_load(args.dataset, args.format, args.missing, columns, args.sep)))
             return 0
         out = _output_path(args.json, args.data) if args.json else None
-        names = _router_names(args.routers)
-        stages = Stages(1 + 2 * len(names), mode=args.progress)
+        stages = Stages(1, mode=args.progress)
         with stages.stage(f"load {args.data}"):
             data = _load(args.data, args.format, args.missing, columns, args.sep)
+        _warn_if_mostly_dropped(data)
+        names = _router_names(args.routers)
         result = run_evaluation(data, names, args.test_size, args.seed, progress=stages,
-                                skip_unusable=args.routers.strip() == "all")
+                                skip_unusable=args.routers.strip() == "all", stratify=not args.no_stratify)
         stages.close()
-        _print_table(result)
-        if out is not None:
+        if out is not None:   # before the table, so a closed pipe on stdout cannot lose it
             _write_json(out, result)
+        _print_table(result)
         return 0
     except UsageError as exc:
         print(f"routerkit: error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:
+        if isinstance(exc, BrokenPipeError):   # stdout closed early (`| head`): nothing more to say
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
         print(f"routerkit: error: {_first_line(exc)}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("\nrouterkit: interrupted", file=sys.stderr)
+        return 130
 
+
+def _warn_if_mostly_dropped(data: RoutingData) -> None:
+    dropped = _dropped(data)["count"]
+    if dropped > len(data):
+        print(f"routerkit: warning: --missing drop dropped {dropped} of {dropped + len(data)} queries; "
+              f"{len(data)} are left (which models lack results: routerkit data info shows the counts)",
+              file=sys.stderr)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -7,6 +7,7 @@ Everything else (task labels, prompts, features, true success probabilities) is 
 from __future__ import annotations
 
 import difflib
+import numbers
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Sequence
 
@@ -346,14 +347,29 @@ def _too_small_to_stratify(test_size: Any, frac: float, sizes: np.ndarray, empty
         "that proportion. Pass stratify=None to split the queries without regard to task")
 
 
+def _is_count(test_size) -> bool:
+    return not isinstance(test_size, bool) and isinstance(test_size, numbers.Real) and test_size >= 1
+
+
+def _allocate(total: int, sizes: np.ndarray) -> np.ndarray:
+    """``total`` split over groups in proportion to ``sizes``, summing to exactly ``total``: each group gets the
+    floor of its share, and the remaining units go to the largest remainders (ties to the earlier group)."""
+    share = total * sizes / sizes.sum()
+    out = np.floor(share).astype(int)
+    order = np.lexsort((np.arange(len(sizes)), -(share - out)))
+    out[order[:total - out.sum()]] += 1
+    return out
+
+
 def train_test_split(data: RoutingData, test_size: float = 0.3, seed: int | np.random.Generator = 0,
                      stratify: str | None = "task") -> tuple[RoutingData, RoutingData]:
     """Random split of the queries into train and test.
 
     ``test_size`` is a fraction in (0, 1), or a whole number of queries: an int, or a float such as ``30.0``
     (a non-integral number >= 1 is an error). With ``stratify="task"`` (the default, used where the data has
-    tasks) each task is split in the same proportion, rounded per task, so both parts have the same task mix
-    and a count is met up to that rounding; where every task is too small for that (e.g. one query per task)
+    tasks) each task is split in the same proportion, so both parts have the same task mix: a fraction is
+    rounded per task, and a count is met exactly (each task gets its proportional share, the units left over
+    going to the largest remainders); where every task is too small for that (e.g. one query per task)
     the error says so, and ``stratify=None`` splits the queries as one group. The same seed always gives the
     same split.
     """
@@ -367,10 +383,12 @@ def train_test_split(data: RoutingData, test_size: float = 0.3, seed: int | np.r
         groups = [np.flatnonzero(data.tasks == t) for t in data.task_names]
     else:
         groups = [np.arange(n)]
-    test = []
-    for rows in groups:
-        k = int(round(frac * len(rows)))
-        test.append(rng.permutation(rows)[:k])
+    sizes = np.array([len(rows) for rows in groups])
+    if _is_count(test_size):
+        per_group = _allocate(int(round(test_size)), sizes)
+    else:
+        per_group = np.rint(frac * sizes).astype(int)
+    test = [rng.permutation(rows)[:k] for rows, k in zip(groups, per_group)]
     test_idx = np.sort(np.concatenate(test))
     if len(test_idx) == 0 or len(test_idx) == n:
         empty_side = "test" if len(test_idx) == 0 else "train"

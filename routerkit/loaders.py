@@ -217,6 +217,12 @@ def _to_float(series: pd.Series, column: str) -> np.ndarray:
     return numbers.to_numpy(dtype=float, na_value=np.nan)
 
 
+def _brief(value: Any, limit: int = 60) -> str:
+    """``repr(value)``, cut to ``limit`` characters (a prompt can be pages long)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 5] + "...'" + f" ({len(str(value))} characters)"
+
+
 def _show(values: Sequence[Any], limit: int = 5) -> str:
     shown = ", ".join(str(v) for v in values[:limit])
     return shown + (f" and {len(values) - limit} more" if len(values) > limit else "")
@@ -831,7 +837,7 @@ def _pivot_long(path_or_frame, query, model, score, cost, task, prompt, missing,
             r = int(np.argmax(differs))
             shown = _per_query(values, np.array([ref[r], role_codes[r]]))
             raise ValueError(f"column {col!r} (the {role}) must be constant within a query, but query "
-                             f"{q_ids[q_codes[r]]!r} has {shown[0]!r} and {shown[1]!r} (row {r}; "
+                             f"{q_ids[q_codes[r]]!r} has {_brief(shown[0])} and {_brief(shown[1])} (row {r}; "
                              f"{len(np.unique(q_codes[differs]))} such queries)")
         kept_codes = role_codes[first][keep]
         if role == "task" and (kept_codes < 0).any():

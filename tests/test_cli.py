@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import jsonschema
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -14,7 +15,7 @@ NUMBER = {"type": "number"}
 SCHEMA = {
     "type": "object",
     "required": ["dataset", "n_queries", "models", "dropped", "split", "oracle", "zero_router", "best_single",
-                 "routers"],
+                 "cost_range", "routers", "skipped"],
     "additionalProperties": False,
     "properties": {
         "dataset": {"type": "string"},
@@ -23,8 +24,10 @@ SCHEMA = {
         "dropped": {"type": "object", "required": ["count", "ids"], "additionalProperties": False,
                     "properties": {"count": {"type": "integer"},
                                    "ids": {"type": "array", "items": {"type": ["string", "integer"]}}}},
-        "split": {"type": "object", "required": ["train", "test", "seed"], "additionalProperties": False,
-                  "properties": {"train": {"type": "integer"}, "test": {"type": "integer"}, "seed": {"type": "integer"}}},
+        "split": {"type": "object", "required": ["train", "test", "seed", "stratified_by_task"],
+                  "additionalProperties": False,
+                  "properties": {"train": {"type": "integer"}, "test": {"type": "integer"}, "seed": {"type": "integer"},
+                                 "stratified_by_task": {"type": "boolean"}}},
         "oracle": {"type": "object", "required": ["quality", "cost", "aiq"], "additionalProperties": False,
                    "properties": {"quality": NUMBER, "cost": NUMBER, "aiq": NUMBER}},
         "zero_router": {"type": "object", "required": ["aiq"], "additionalProperties": False,
@@ -33,11 +36,14 @@ SCHEMA = {
                         "additionalProperties": False,
                         "properties": {"model": {"type": "string"}, "quality": NUMBER, "cost": NUMBER,
                                        "aiq": {"type": "null"}, "aiq_note": {"type": "string"}}},
+        "cost_range": {"type": "array", "items": NUMBER, "minItems": 2, "maxItems": 2},
+        "skipped": {"type": "object", "additionalProperties": {"type": "string"}},
         "routers": {"type": "object", "additionalProperties": {
             "type": "object", "additionalProperties": False,
             "required": ["aiq", "quality_at_best_single_cost", "cost_at_best_single_quality",
                          "top_model_share_max_budget", "fit_seconds", "route_seconds", "sweep_seconds"],
-            "properties": {"aiq": NUMBER, "quality_at_best_single_cost": {"type": ["number", "null"]},
+            "properties": {"aiq": {"type": ["number", "null"]},
+                           "quality_at_best_single_cost": {"type": ["number", "null"]},
                            "cost_at_best_single_quality": {"type": ["number", "null"]},
                            "top_model_share_max_budget": NUMBER, "fit_seconds": NUMBER,
                            "route_seconds": NUMBER, "sweep_seconds": NUMBER}}},
@@ -89,11 +95,13 @@ def test_evaluate_writes_the_documented_json(long_csv, tmp_path, capsys):
     result = json.loads(out.read_text())
     jsonschema.validate(result, SCHEMA)
     assert result["n_queries"] == 600 and result["models"] == data.models
-    assert result["split"] == {"train": 420, "test": 180, "seed": 1}
+    assert result["split"] == {"train": 420, "test": 180, "seed": 1, "stratified_by_task": True}
     assert set(result["routers"]) == {"task_best", "linear", "cheapest"}
     oracle_aiq = result["oracle"]["aiq"]
     for name, r in result["routers"].items():
-        assert r["aiq"] <= oracle_aiq + 1e-12, name
+        assert r["aiq"] is None or r["aiq"] <= oracle_aiq + 1e-12, name
+    # one model for every query is one point: no AIQ, as for the best single model
+    assert result["routers"]["cheapest"]["aiq"] is None and result["routers"]["linear"]["aiq"] > 0
     # The cheapest model alone never reaches the best single model's quality.
     assert result["routers"]["cheapest"]["cost_at_best_single_quality"] is None
     assert result["routers"]["cheapest"]["top_model_share_max_budget"] == 0.0
@@ -227,7 +235,8 @@ def test_test_size_as_a_number_of_queries_and_the_zero_router(long_csv, tmp_path
     result = json.loads(out.read_text())
     assert result["split"]["test"] == 30
     printed = capsys.readouterr().out
-    assert f"zero router (random mixing of single models): AIQ {result['zero_router']['aiq']:.4f}" in printed
+    assert f"zero router (the best random mix of single models at each cost): AIQ {result['zero_router']['aiq']:.4f}" \
+        in printed
     assert "AIQ n/a (a single model is one point" in printed
     assert result["oracle"]["aiq"] >= result["zero_router"]["aiq"]
 
@@ -289,6 +298,8 @@ def test_models_of_equal_cost_give_defined_results(cost, long_csv, tmp_path, cap
     jsonschema.validate(result, SCHEMA)
     for r in result["routers"].values():
         assert 0 <= r["aiq"] <= result["oracle"]["aiq"] + 1e-12
+    assert result["cost_range"] == [cost, cost] or np.allclose(result["cost_range"], [cost, cost])
+    assert "note: every model costs the same on average" in capsys.readouterr().out
 
 
 def test_a_semicolon_file_is_read_with_sep(long_csv, tmp_path, capsys):
@@ -299,3 +310,50 @@ def test_a_semicolon_file_is_read_with_sep(long_csv, tmp_path, capsys):
     assert "pass --sep ';'" in one_line_error(capsys)
     assert main(["data", "info", str(semi), "--sep", ";"]) == 0
     assert f"{len(data)} queries x 11 models" in capsys.readouterr().out
+
+
+def test_json_refuses_data_files_and_read_only_files_and_survives_a_closed_pipe(long_csv, tmp_path, capsys):
+    path, _ = long_csv
+    other = tmp_path / "other.parquet"
+    other.write_bytes(b"precious")
+    assert main(["evaluate", "--data", str(path), "--routers", "task_best", "--json", str(other)]) == 2
+    assert "looks like a data file" in one_line_error(capsys) and other.read_bytes() == b"precious"
+    locked = tmp_path / "locked.json"
+    locked.write_text("{}")
+    locked.chmod(0o444)
+    assert main(["evaluate", "--data", str(path), "--routers", "task_best", "--json", str(locked)]) == 2
+    assert "is read-only" in one_line_error(capsys) and locked.read_text() == "{}"
+    out = tmp_path / "piped.json"
+    proc = subprocess.run(f"{sys.executable} -m routerkit evaluate --data {path} --routers task_best "
+                          f"--progress off --json {out} | head -1", shell=True, capture_output=True, text=True)
+    assert proc.stderr == "" and json.loads(out.read_text())["routers"]["task_best"]
+
+
+def test_mostly_dropped_data_warns_and_skipped_routers_are_listed(long_csv, tmp_path, capsys):
+    path, _ = long_csv
+    frame = _frame(path)
+    ids = frame["query_id"].unique()
+    frame = frame[~(frame["query_id"].isin(ids[:400]) & (frame["model"] == "claude-v2"))].drop(columns="prompt")
+    sparse = tmp_path / "sparse.csv"
+    frame.to_csv(sparse, index=False)
+    out = tmp_path / "sparse.json"
+    assert main(["evaluate", "--data", str(sparse), "--missing", "drop", "--json", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "warning: --missing drop dropped 400 of 600 queries; 200 are left" in err
+    result = json.loads(out.read_text())
+    assert result["skipped"]["knn"].startswith("the dataset has neither features nor prompts")
+    assert main(["data", "info", str(sparse), "--missing", "drop"]) == 0
+    assert "query text   none: only routers that ignore the query can run" in capsys.readouterr().out
+
+
+def test_a_count_of_test_queries_is_met_exactly_and_no_stratify(long_csv, tmp_path, capsys):
+    path, _ = long_csv
+    out = tmp_path / "count.json"
+    for count in ("1", "7", "50"):
+        assert main(["evaluate", "--data", str(path), "--routers", "task_best", "--test-size", count,
+                     "--json", str(out)]) == 0
+        assert json.loads(out.read_text())["split"]["test"] == int(count)
+    assert main(["evaluate", "--data", str(path), "--routers", "task_best", "--no-stratify", "--json", str(out)]) == 0
+    assert json.loads(out.read_text())["split"]["stratified_by_task"] is False
+    assert main(["evaluate", "--data", str(path), "--sep", ";;"]) == 2
+    assert "argument --sep: must be one character" in one_line_error(capsys)
