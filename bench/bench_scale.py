@@ -46,7 +46,7 @@ def run(args: list[str]) -> tuple[float, float, str]:
 
 def stages(err: str) -> str:
     """'load 1.0, encode 20.1, ...' from the [seconds] stamps of --progress lines."""
-    stamps = [(float(t), label.split()[0] + ("" if label.split()[0] == "load" else " " + label.split()[1]))
+    stamps = [(float(t), " ".join(label.split()[:2]).replace("the routers", "routers"))
               for t, label in re.findall(r"\[\s*([\d.]+) s\] (.+)", err)]
     done = re.search(r"done in ([\d.]+) s", err)
     ends = [t for t, _ in stamps[1:]] + [float(done.group(1)) if done else stamps[-1][0]]

@@ -1,5 +1,7 @@
 """Run every benchmark and record what they print in bench/RESULTS.md (``make bench``).
 
+``python bench/run_all.py bench_scale.py`` re-runs the named benchmark(s) alone and replaces their sections.
+
 Each benchmark runs in its own process, so its wall time and peak memory (max resident set size) are its own.
 The page states the date, the machine (cores, memory, Python, key libraries) and the command.
 """
@@ -59,27 +61,44 @@ def run(script: list[str]) -> tuple[str, float, float, int]:
     return output, time.perf_counter() - start, usage.ru_maxrss / 1024, proc.returncode
 
 
-def main() -> int:
-    sections, failed = [], []
-    for script in BENCHMARKS:
-        label = " ".join(script)
-        print(f"running bench/{label} ...", file=sys.stderr, flush=True)
-        output, seconds, peak_mib, code = run(script)
-        status = "" if code == 0 else f", **exit code {code}**"
-        if code:
-            failed.append(label)
-        sections.append(f"## bench/{label}\n\n{seconds:.1f} s wall, peak memory {peak_mib:.0f} MiB{status}\n\n"
-                        f"```\n{output.rstrip()}\n```\n")
-    page = (f"# Benchmark results\n\nProduced by `make bench` (`python bench/run_all.py`) on "
-            f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC.\n\nMachine: {machine()}.\n\n"
-            "Timings are wall-clock on a machine that may run other work; each benchmark repeats its "
-            "measurements and reports the best (see its own header).\n\n" + "\n".join(sections))
+def section(script: list[str]) -> tuple[str, bool]:
+    """Run one benchmark; its section of the page, and whether it failed."""
+    label = " ".join(script)
+    print(f"running bench/{label} ...", file=sys.stderr, flush=True)
+    output, seconds, peak_mib, code = run(script)
+    status = "" if code == 0 else f", **exit code {code}**"
+    return (f"## bench/{label}\n\n{seconds:.1f} s wall, peak memory {peak_mib:.0f} MiB{status}\n\n"
+            f"```\n{output.rstrip()}\n```\n"), bool(code)
+
+
+def main(argv: list[str]) -> int:
+    """All benchmarks (a new page), or only those whose script names are given (their sections replaced in
+    the existing page, each marked with the time it was re-run)."""
+    now = f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC"
+    chosen = [script for script in BENCHMARKS if not argv or script[0] in argv]
+    unknown = sorted(set(argv) - {script[0] for script in BENCHMARKS})
+    if unknown:
+        print(f"unknown benchmark(s) {unknown}; known: {sorted({s[0] for s in BENCHMARKS})}", file=sys.stderr)
+        return 2
+    results = {" ".join(script): section(script) for script in chosen}
+    failed = [label for label, (_, bad) in results.items() if bad]
+    if argv:
+        page = (HERE / "RESULTS.md").read_text()
+        for label, (text, _) in results.items():
+            start = page.index(f"## bench/{label}\n")
+            end = page.find("\n## bench/", start + 1)
+            text = text.replace("\n\n", f"\n\nRe-run alone on {now}, same machine. ", 1)
+            page = page[:start] + text + (page[end:] if end >= 0 else "")
+    else:
+        page = (f"# Benchmark results\n\nProduced by `make bench` (`python bench/run_all.py`) on {now}.\n\n"
+                f"Machine: {machine()}.\n\nTimings are wall-clock on a machine that may run other work; each "
+                "benchmark repeats its measurements and reports the best (see its own header).\n\n"
+                + "\n".join(text for text, _ in results.values()))
     (HERE / "RESULTS.md").write_text(page)
     print(f"wrote {HERE / 'RESULTS.md'}", file=sys.stderr)
     if failed:
         print(f"failed: {', '.join(failed)}", file=sys.stderr)
     return 1 if failed else 0
 
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -487,11 +487,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             _print_info(describe(_load(args.dataset, args.format, args.missing, columns, args.sep)))
             return 0
         out = _output_path(args.json, args.data) if args.json else None
-        stages = Stages(1, mode=args.progress)
+        stages = Stages(2, mode=args.progress)
         with stages.stage(f"load {args.data}"):
             data = _load(args.data, args.format, args.missing, columns, args.sep)
         _warn_if_mostly_dropped(data)
-        names = _router_names(args.routers)
+        with stages.stage("load the routers (torch, scikit-learn)"):
+            names = _router_names(args.routers)
         result = run_evaluation(data, names, args.test_size, args.seed, progress=stages,
                                 skip_unusable=args.routers.strip() == "all", stratify=not args.no_stratify)
         stages.close()

@@ -18,6 +18,7 @@ from typing import Sequence
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from routerkit.memory import release_freed_memory
 from routerkit.threads import limited
 
 __all__ = ["TfidfSVDEncoder", "SentenceTransformerEncoder"]
@@ -117,7 +118,11 @@ class TfidfSVDEncoder(TransformerMixin, BaseEstimator):
                 s = svd.singular_values_
                 # numerical rank, as numpy.linalg.matrix_rank: directions beyond it are arbitrary
                 keep = int(np.count_nonzero(s > s[0] * max(n, vocabulary) * np.finfo(float).eps))
+        # the terms cut by max_features (all but the most frequent): millions of n-grams on a large corpus,
+        # kept by scikit-learn for introspection only
+        tfidf.stop_words_ = None
         self.tfidf_, self.svd_, self.n_components_ = tfidf, svd, keep
+        release_freed_memory()
         return X
 
     def transform(self, prompts) -> np.ndarray:

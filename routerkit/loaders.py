@@ -22,13 +22,11 @@ checked against their published sha256 by :func:`fetch_routerbench`).
 from __future__ import annotations
 
 import ast
-import ctypes
 import hashlib
 import os
 import re
 import shutil
 import socket
-import sys
 import tempfile
 import time
 from collections.abc import Hashable
@@ -40,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from routerkit.data import MAX_COST_USD, SCORE_TOLERANCE, RoutingData, _num
+from routerkit.memory import release_freed_memory
 
 __all__ = [
     "load_routerbench",
@@ -702,21 +701,7 @@ def load_long(path_or_frame: str | os.PathLike | pd.DataFrame, query: str = "que
     try:
         return _pivot_long(path_or_frame, query, model, score, cost, task, prompt, missing, sep)
     finally:
-        _release_freed_memory()
-
-
-def _release_freed_memory() -> None:
-    """Hand back to the OS what reading a large file freed: pyarrow's allocator and glibc's keep freed memory
-    for reuse, and after a 4-million-row parquet file that was ~0.7 GB held by nothing (measured: 1.02 GB
-    resident for 0.28 GB of data), on top of which the analysis then allocated."""
-    pa = sys.modules.get("pyarrow")
-    if pa is not None:
-        pa.default_memory_pool().release_unused()
-    if sys.platform.startswith("linux"):
-        try:
-            ctypes.CDLL("libc.so.6").malloc_trim(0)
-        except (OSError, AttributeError):  # not glibc (e.g. musl): nothing to trim
-            pass
+        release_freed_memory()
 
 
 def _pivot_long(path_or_frame, query, model, score, cost, task, prompt, missing, sep) -> RoutingData:

@@ -30,7 +30,7 @@ class Stages:
         self._bar = None
         if mode == "bar":
             from tqdm.auto import tqdm
-            self._bar = tqdm(total=self.total, file=self.stream, unit="stage", leave=False,
+            self._bar = tqdm(total=self.total, file=self.stream, unit="stage", leave=False, mininterval=0,
                              bar_format="{desc} {bar} {n_fmt}/{total_fmt} stages [{elapsed}]")
 
     def expect(self, n: int) -> None:

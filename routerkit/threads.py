@@ -3,8 +3,8 @@
 torch, scikit-learn and the BLAS behind numpy each keep a native thread pool (OpenMP or OpenBLAS threads) that
 by default is as wide as the machine. On a few cores they fight: threads that wait at a barrier spin on a core
 another pool needs, and a thread the OS has paused stalls all the others. On a 2-core machine
-(bench/bench_threads.py, figures in bench/RESULTS.md) `routerkit evaluate --routers all` ran 1.6 times slower
-with every pool at two threads than at one on an idle machine, and 3.5 times slower on a busy one. So by
+(bench/bench_threads.py, figures in bench/RESULTS.md) `routerkit evaluate --routers all` ran 1.9 times slower
+with every pool at two threads than at one on an idle machine, and 3.6 times slower on a busy one. So by
 default every pool routerkit drives runs on **one thread**: each fit, prediction and budget sweep is then as
 fast as it can be on a busy machine and no slower on an idle one. routerkit's own block-parallel search (the kNN router's neighbour search) hands out
 independent blocks of queries to one worker thread per core, each running torch single-threaded: there is no

@@ -246,7 +246,8 @@ def test_progress_is_one_line_per_stage_off_a_terminal(long_csv, capsys):
     assert main(["evaluate", "--data", str(path), "--routers", "task_best,knn"]) == 0
     err = capsys.readouterr().err.splitlines()
     assert err[0].startswith("routerkit: [   0.0 s] load ")
-    assert [line.split("] ")[1].split()[0] for line in err[1:-1]] == ["encode", "fit", "route", "fit", "route"]
+    assert [line.split("] ")[1].split()[0] for line in err[1:-1]] == ["load", "encode", "fit", "route", "fit",
+                                                                        "route"]
     assert err[-1].startswith("routerkit: done in ")
     assert main(["evaluate", "--data", str(path), "--routers", "task_best", "--progress", "off"]) == 0
     assert capsys.readouterr().err == ""
