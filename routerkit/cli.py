@@ -1,12 +1,14 @@
 """``routerkit`` on the command line: describe a routing dataset, or evaluate routers on it.
 
     routerkit [--threads N] data info PATH_OR_NAME [--format auto|routerbench|long] [--missing raise|drop]
-                                                   [--query-col C --model-col C ... (long files)]
-    routerkit [--threads N] evaluate --data PATH_OR_NAME [--format ...] [--missing raise|drop]
-                       [--routers a,b|all] [--test-size 0.3] [--seed 0] [--json OUT] [--progress auto|lines|off]
+                       [--sep CHAR] [--query-col C --model-col C --score-col C --cost-col C --task-col C
+                       --prompt-col C]
+    routerkit [--threads N] evaluate --data PATH_OR_NAME [the same data options] [--routers a,b|all]
+                       [--test-size 0.3|N] [--no-stratify] [--seed 0] [--json OUT] [--progress auto|lines|off]
 
-Bad input (a missing or unreadable file, an unknown format, router or model, a long file without its columns,
-incomplete queries without ``--missing drop``) ends with a one-line error on stderr and exit code 2.
+Bad input (a missing, empty or damaged file, an unknown format, router or model, a long file without its
+columns, incomplete queries without ``--missing drop``, a bad flag value, an output path that would replace
+data) ends with a one-line error on stderr and exit code 2.
 """
 from __future__ import annotations
 

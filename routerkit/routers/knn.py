@@ -57,8 +57,9 @@ def cosine_top_k(ref: torch.Tensor, queries: torch.Tensor, k: int, block: int | 
     thread waits at a barrier. The neighbours do not depend on the number of workers.
 
     Plain float32 is the kernel on every CPU: bfloat16 products are several times slower than float32 where
-    the CPU lacks bfloat16 arithmetic, and even with it (AVX512-BF16) a bfloat16 shortlist with a float32
-    check measured only ~1.35x faster end to end (bench/RESULTS.md).
+    the CPU lacks bfloat16 arithmetic, and even with it (an AMD EPYC with AVX512-BF16) a bfloat16 shortlist
+    with a float32 check was only about 1.35 times faster end to end: not worth a kernel, and neighbours at
+    float32 ties, that would change with the machine.
     """
     from concurrent.futures import ThreadPoolExecutor
 
