@@ -44,10 +44,19 @@ def run(args: list[str]) -> tuple[float, float, str]:
     return time.perf_counter() - start, usage.ru_maxrss / 2 ** 20, err
 
 
+def _short(label: str) -> str:
+    """'load data', 'load routers', 'encode prompts', 'fit knn', 'route knn' from a stage's line."""
+    words = label.split()
+    if words[0] == "load":
+        return "load routers" if words[1] == "the" else "load data"
+    if words[0] == "route":
+        return "route " + words[words.index("with") + 1]
+    return " ".join(words[:2])
+
+
 def stages(err: str) -> str:
     """'load 1.0, encode 20.1, ...' from the [seconds] stamps of --progress lines."""
-    stamps = [(float(t), " ".join(label.split()[:2]).replace("the routers", "routers"))
-              for t, label in re.findall(r"\[\s*([\d.]+) s\] (.+)", err)]
+    stamps = [(float(t), _short(label)) for t, label in re.findall(r"\[\s*([\d.]+) s\] (.+)", err)]
     done = re.search(r"done in ([\d.]+) s", err)
     ends = [t for t, _ in stamps[1:]] + [float(done.group(1)) if done else stamps[-1][0]]
     return ", ".join(f"{label} {end - t:.1f}" for (t, label), end in zip(stamps, ends) if end - t >= 0.5)

@@ -18,8 +18,11 @@ def _unit(X: np.ndarray) -> np.ndarray:
     return X / np.where(norm > 0, norm, 1.0)
 
 
-# Rows of one block's similarity matrix (block x n_ref float32) are capped at this many entries (~128 MB).
-_BLOCK_ENTRIES = 2 ** 25
+# Rows of one block's similarity matrix (block x n_ref float32) are capped at this many entries (~64 MB a
+# worker): at 140,000 training queries that is 119 rows, within 10% of the speed of larger blocks.
+_BLOCK_ENTRIES = 2 ** 24
+# Queries per block when averaging their neighbours' scores.
+_MEAN_BLOCK = 8192
 # Columns per group in the top-k (see _row_top_k): 64 was fastest at 30,000 and 140,000 reference rows.
 _GROUP = 64
 
@@ -50,7 +53,7 @@ def cosine_top_k(ref: torch.Tensor, queries: torch.Tensor, k: int, block: int | 
     """Indices (n, k) of the ``k`` rows of ``ref`` most cosine-similar to each row of ``queries``.
 
     Both inputs are float32 unit vectors. Exact up to float32 rounding (ties in any order): per block of
-    ``block`` queries (default 256, fewer where a block's similarity matrix would pass ~128 MB), one float32
+    ``block`` queries (default 256, fewer where a block's similarity matrix would pass ~64 MB), one float32
     matrix product and an exact top-k (:func:`_row_top_k`). Blocks go to ``workers`` threads (default
     :func:`routerkit.threads.worker_threads`), each running torch on one thread into a similarity buffer of its
     own that it reuses: blocks are independent, so a worker that finishes early takes the next block and no
@@ -126,17 +129,20 @@ class KNNRouter(FeatureRouter):
             raise ValueError(f"k must be >= 1, got {self.k}")
         if self.block is not None and int(self.block) < 1:
             raise ValueError(f"block must be >= 1, got {self.block}")
-        self.X_ = _unit(X).astype(np.float32)
+        self.X_ = _unit(X.astype(np.float32))
         self.scores_ = np.asarray(train.scores, dtype=np.float32)
 
     def neighbours(self, X: np.ndarray) -> np.ndarray:
         """Indices (n, k) of the k nearest training queries of standardised features ``X`` (see
         :func:`cosine_top_k`)."""
         k = int(min(self.k, len(self.X_)))
-        Q = torch.from_numpy(_unit(X).astype(np.float32))
+        Q = torch.from_numpy(_unit(X.astype(np.float32)))
         idx = cosine_top_k(torch.from_numpy(self.X_), Q, k, block=self.block)
         return idx.numpy().astype(np.intp)
 
     def _predict(self, data, X):
         idx = self.neighbours(X)
-        return self.scores_[idx].mean(axis=1).astype(float)
+        out = np.empty((len(idx), self.scores_.shape[1]))
+        for s in range(0, len(idx), _MEAN_BLOCK):   # blocks: the (n, k, m) gather would be large at once
+            out[s:s + _MEAN_BLOCK] = self.scores_[idx[s:s + _MEAN_BLOCK]].mean(axis=1)
+        return out
