@@ -10,7 +10,7 @@ torch, scikit-learn and altair load on first use (``rk.routers``, ``rk.encoders`
 import importlib
 
 from routerkit.data import RoutingData, leave_task_out, predefined_split, subsample, train_test_split
-from routerkit import metrics
+from routerkit import metrics, sanity
 from routerkit.evaluate import evaluate
 from routerkit.loaders import fetch_routerbench, load_dataset, load_long, load_routerbench
 from routerkit.notebook import setup_notebook
@@ -25,6 +25,7 @@ _LAZY_NAMES = {"simulate": "routerkit.world"}
 
 __all__ = [
     "metrics",
+    "sanity",
     "plots",
     "widgets",
     "evaluate",
