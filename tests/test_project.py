@@ -89,3 +89,13 @@ def test_readme_python_example_runs():
     assert blocks, "the README has no Python example"
     for block in blocks:
         exec(compile(block, "README.md", "exec"), {})
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_sources_hold_no_control_characters(path):
+    """A control byte in a source is almost always an escape gone wrong ("\\alpha" written in a Python string
+    becomes BEL + "lpha") and shows as a garbled formula."""
+    nb = json.loads(path.read_text())
+    for k, cell in enumerate(nb["cells"]):
+        bad = re.search(r"[\x00-\x08\x0b-\x1f\x7f]", "".join(cell["source"]))
+        assert bad is None, f"cell {k} has control character {bad.group()!r}"
