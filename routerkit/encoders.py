@@ -165,6 +165,11 @@ class SentenceTransformerEncoder(TransformerMixin, BaseEstimator):
         Prompts per forward pass.
     max_seq_length : int or None
         Tokens kept per prompt (longer prompts are cut); None keeps the model's own (256 for MiniLM).
+    truncation : {"left", "right"}
+        Which end of a long prompt is cut. "left" (the default) keeps the last tokens: few-shot prompts put the
+        question last, after worked examples shared by every query of a task (RouterBench's 5-shot ARC and
+        Winogrande prompts run to 330-610 tokens), so cutting on the right would leave every such prompt of a
+        task reading the same. "right" is the model's own habit.
     normalize : bool
         Scale each embedding to unit length (cosine geometry, as the model was trained).
     cache : bool
@@ -184,11 +189,12 @@ class SentenceTransformerEncoder(TransformerMixin, BaseEstimator):
     """
 
     def __init__(self, model_name: str = "all-MiniLM-L6-v2", batch_size: int = 32, max_seq_length: int | None = None,
-                 normalize: bool = True, cache: bool = True, cache_dir: str | None = None, progress: bool = True,
-                 local_files_only: bool = True):
+                 truncation: str = "left", normalize: bool = True, cache: bool = True, cache_dir: str | None = None,
+                 progress: bool = True, local_files_only: bool = True):
         self.model_name = model_name
         self.batch_size = batch_size
         self.max_seq_length = max_seq_length
+        self.truncation = truncation
         self.normalize = normalize
         self.cache = cache
         self.cache_dir = cache_dir
@@ -202,9 +208,12 @@ class SentenceTransformerEncoder(TransformerMixin, BaseEstimator):
                 continue
             if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
                 raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
+        if self.truncation not in ("left", "right"):
+            raise ValueError(f"truncation must be 'left' or 'right', got {self.truncation!r}")
         self.model_ = _load_sentence_model(self.model_name, self.local_files_only)
         if self.max_seq_length is not None:
             self.model_.max_seq_length = int(self.max_seq_length)
+        self.model_.tokenizer.truncation_side = self.truncation
         self.model_hash_ = _weights_hash(self.model_)
         return self
 
@@ -216,7 +225,8 @@ class SentenceTransformerEncoder(TransformerMixin, BaseEstimator):
         out = np.zeros((len(text), width), dtype=np.float32)
         if not text:
             return out.astype(float)
-        keys = _text_keys(text, f"{self.model_hash_}|{self.model_.max_seq_length}|{bool(self.normalize)}")
+        keys = _text_keys(text, f"{self.model_hash_}|{self.model_.max_seq_length}|{self.truncation}|"
+                                f"{bool(self.normalize)}")
         store = _EmbeddingStore(_cache_root(self.cache_dir) / "embeddings" / self.model_hash_[:16]) \
             if self.cache else None
         hit = np.zeros(len(text), dtype=bool)
@@ -296,10 +306,11 @@ class MiniLMEncoder(SentenceTransformerEncoder):
     :class:`SentenceTransformerEncoder` with ``model_name=MINILM``; see there for the parameters and the cache.
     """
 
-    def __init__(self, batch_size: int = 32, max_seq_length: int | None = None, normalize: bool = True,
-                 cache: bool = True, cache_dir: str | None = None, progress: bool = True):
+    def __init__(self, batch_size: int = 32, max_seq_length: int | None = None, truncation: str = "left",
+                 normalize: bool = True, cache: bool = True, cache_dir: str | None = None, progress: bool = True):
         super().__init__(model_name=MINILM, batch_size=batch_size, max_seq_length=max_seq_length,
-                         normalize=normalize, cache=cache, cache_dir=cache_dir, progress=progress)
+                         truncation=truncation, normalize=normalize, cache=cache, cache_dir=cache_dir,
+                         progress=progress)
 
 
 # -- the bundled MiniLM model ------------------------------------------------------------------------------

@@ -86,7 +86,7 @@ def test_embeddings_match_sentence_transformers(fitted, offline):
     np.testing.assert_array_equal(z[0], z[3])
     reference = SentenceTransformer(str(minilm_path(fitted.cache_dir)), device="cpu", local_files_only=True)
     expected = reference.encode(PROMPTS, normalize_embeddings=True, convert_to_numpy=True)
-    np.testing.assert_allclose(z, expected, atol=1e-5)
+    np.testing.assert_allclose(z, expected, atol=1e-5)     # no prompt here reaches 256 tokens: no cut
     assert z[0] @ z[3] > 0.999 and z[0] @ z[1] < 0.5, "same question alike, unrelated ones apart"
 
 
@@ -107,6 +107,18 @@ def test_the_cache_is_keyed_by_settings(fitted, monkeypatch):
     z = short.transform(PROMPTS)
     assert seen == [len(set(PROMPTS))], "another max_seq_length is another key: each distinct prompt embedded once"
     assert not np.allclose(z[1], fitted.transform(PROMPTS)[1]), "8 tokens cut the long prompt"
+
+
+def test_left_truncation_keeps_the_question(fitted):
+    shots = "Example: the sky is blue. Answer: yes. " * 40            # far beyond 64 tokens
+    prompts = [shots + "Question: what is the capital of France?", shots + "Question: write a sorting function."]
+    left = MiniLMEncoder(cache_dir=fitted.cache_dir, progress=False, max_seq_length=64).fit().transform(prompts)
+    right = MiniLMEncoder(cache_dir=fitted.cache_dir, progress=False, max_seq_length=64,
+                          truncation="right").fit().transform(prompts)
+    assert left[0] @ left[1] < 0.95, "kept on the left, the two questions differ"
+    np.testing.assert_allclose(right[0], right[1], atol=1e-6)      # cut on the right, both read as the examples
+    with pytest.raises(ValueError, match="truncation"):
+        MiniLMEncoder(truncation="middle", cache_dir=fitted.cache_dir).fit()
 
 
 def test_without_cache_nothing_is_written(tmp_path):
