@@ -46,7 +46,7 @@ from routerkit.data import RoutingData
 from routerkit.decision import aggregate, check_lams, decide, lam_grid
 from routerkit.threads import limited
 
-__all__ = ["evaluate", "best_model", "cheapest_model", "sweep_frame", "SHARE_PREFIX", "FRAME_COLUMNS"]
+__all__ = ["evaluate", "choice_matrix", "best_model", "cheapest_model", "sweep_frame", "SHARE_PREFIX", "FRAME_COLUMNS"]
 
 #: Prefix of the per-model share columns: ``share:<model name>``.
 SHARE_PREFIX = "share:"
@@ -196,6 +196,13 @@ def _evaluate_one(name: str, router: Any, data: RoutingData, lams: np.ndarray | 
         raise TypeError(f"router {name!r} ({type(router).__name__}) has neither route(data, lam) nor "
                         f"predict + cost_estimate: it does not follow the router protocol "
                         f"(see routerkit.evaluate's docstring)")
+    grid, choices = _sweep_choices(name, router, data, lams, scored, fast)
+    return sweep_frame(name, grid, choices, data, top)
+
+
+def _sweep_choices(name: str, router: Any, data: RoutingData, lams: np.ndarray | None, scored: bool,
+                   fast: bool | None) -> tuple[np.ndarray, np.ndarray]:
+    """The budget grid and the (L, n) choices on it, as :func:`evaluate` sweeps a router."""
     s_hat = c_hat = None
     if scored:
         s_hat = _check_matrix(name, router.predict(data), data, "predict(data)")
@@ -206,13 +213,27 @@ def _evaluate_one(name: str, router: Any, data: RoutingData, lams: np.ndarray | 
         grid = lams
     use_fast = scored if fast is None else bool(fast)
     if use_fast:
-        choices = decide(s_hat, c_hat, grid)
-    else:
-        if not has_route:
-            raise TypeError(f"fast=False needs route(data, lam), and router {name!r} has none")
-        choices = np.stack([_check_choices(name, router.route(data, float(lam)), data,
-                                           f"route(data, lam={float(lam):g})") for lam in grid])
-    return sweep_frame(name, grid, choices, data, top)
+        return grid, decide(s_hat, c_hat, grid)
+    if not callable(getattr(router, "route", None)):
+        raise TypeError(f"fast=False needs route(data, lam), and router {name!r} has none")
+    return grid, np.stack([_check_choices(name, router.route(data, float(lam)), data,
+                                          f"route(data, lam={float(lam):g})") for lam in grid])
+
+
+def choice_matrix(router: Any, data: RoutingData, lams=None) -> np.ndarray:
+    """The (L, n) model choices of ``router`` at every budget :func:`evaluate` sweeps it over (same grid,
+    same path), e.g. for :func:`routerkit.metrics.curve_interval`."""
+    if not isinstance(data, RoutingData):
+        raise TypeError(f"data must be a RoutingData, got {type(data).__name__}")
+    name = _name_of(router)
+    _check_models(name, router, data)
+    grid = None if lams is None else check_lams(lams)[0]
+    scored = _follows_shared_rule(router)
+    if not scored and not callable(getattr(router, "route", None)):
+        raise TypeError(f"router {name!r} ({type(router).__name__}) has neither route(data, lam) nor "
+                        f"predict + cost_estimate")
+    with limited():
+        return _sweep_choices(name, router, data, grid, scored, None)[1]
 
 
 def evaluate(router: Any, data: RoutingData, lams=None, top_model: str | None = None, *,

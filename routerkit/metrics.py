@@ -50,7 +50,7 @@ __all__ = [
     "Anchors", "anchors", "pgr", "apgr", "cpt",
     "selection_entropy", "collapse_table", "tie_rate", "excess_cost",
     "Band", "plateau_band", "agreement", "win_loss", "solved_by_k", "hard_query_share",
-    "Interval", "bootstrap",
+    "Interval", "bootstrap", "curve_interval",
 ]
 
 _NO_SUCCESS = ("cheapest", "zero")
@@ -820,6 +820,83 @@ def bootstrap(fn: Callable[[RoutingData], float] | Any, data: RoutingData | None
     if bad.any():
         warnings.warn(f"{int(bad.sum())} of {n} bootstrap resamples gave NaN or infinite values; the interval "
                       f"is undefined", RuntimeWarning, stacklevel=2)
+        return Interval(estimate, math.nan, math.nan)
+    low, high = np.quantile(stats, [(1 - ci) / 2, (1 + ci) / 2])
+    return Interval(estimate, float(low), float(high))
+
+
+_CURVE_STATS = ("aiq", "cost_at_quality")
+
+
+def curve_interval(choices, data: RoutingData, stat: str = "aiq", *, baseline=None, c_min=None, c_max=None,
+                   q=None, n: int = 1000, seed: int = 0, ci: float = 0.95) -> Interval:
+    """Bootstrap interval of a router's AIQ or cost at a quality, over the test queries, its choices fixed.
+
+    ``choices`` is the router's (L, n) choice matrix over a budget grid (one row per budget, e.g.
+    ``evaluate.choice_matrix(router, test)``). Each of ``n`` resamples draws the queries with replacement
+    (``numpy.random.default_rng(seed)``), recomputes the curve's quality and cost at every budget from the
+    chosen calls' scores and costs, and the statistic on it:
+
+    - ``"aiq"``: normalised AIQ over ``[c_min, c_max]`` (default: ``cost_range(data)`` on all queries, held
+      fixed so every resample is measured on one scale);
+    - ``"cost_at_quality"``: the hull's cost to reach quality ``q`` (a number, or ``"best_single"``: the
+      resample's best single-model quality, so the target moves with the queries as in a real test). NaN
+      where never reached; the interval is then NaN, with a warning, as in :func:`bootstrap`.
+
+    ``baseline``: another router's choice matrix; the interval is then of the PAIRED difference
+    ``stat(choices) - stat(baseline)`` on the same resamples, which is narrower than two separate intervals
+    because both routers see the same queries.
+    """
+    if stat not in _CURVE_STATS:
+        raise ValueError(f"stat must be one of {_CURVE_STATS}, got {stat!r}")
+    if int(n) < 1:
+        raise ValueError(f"n (number of resamples) must be >= 1, got {n}")
+    if not 0 < ci < 1:
+        raise ValueError(f"ci must be in (0, 1), got {ci}")
+    size = len(data)
+
+    def matrix(obj, what):
+        arr = np.asarray(obj)
+        if arr.ndim == 1:
+            arr = arr[None, :]
+        if arr.ndim != 2 or arr.shape[1] != size:
+            raise ValueError(f"{what} must be an (L, {size}) choice matrix, got shape {arr.shape}")
+        if not np.issubdtype(arr.dtype, np.integer) or arr.min() < 0 or arr.max() >= data.n_models:
+            raise ValueError(f"{what} must hold model indices 0..{data.n_models - 1}")
+        rows = np.arange(size)
+        return data.scores[rows, arr], data.costs[rows, arr]
+
+    curves = [matrix(choices, "choices")] + ([] if baseline is None else [matrix(baseline, "baseline")])
+    if stat == "aiq" and (c_min is None or c_max is None):
+        lo, hi = cost_range(data)
+        c_min = lo if c_min is None else c_min
+        c_max = hi if c_max is None else c_max
+    if stat == "cost_at_quality" and q is None:
+        raise ValueError("stat='cost_at_quality' needs q: a quality, or 'best_single'")
+
+    def value(weights):
+        """The statistic (or paired difference) with per-query weights (counts of a resample)."""
+        total = weights.sum()
+        out = []
+        for s, c in curves:
+            quality, cost = s @ weights / total, c @ weights / total
+            if stat == "aiq":
+                out.append(aiq(cost, quality, c_min, c_max))
+            else:
+                target = float((data.scores.T @ weights / total).max()) if isinstance(q, str) else float(q)
+                out.append(float(cost_at_quality(cost, quality, target)))
+        return out[0] if len(out) == 1 else out[0] - out[1]
+
+    if isinstance(q, str) and q != "best_single":
+        raise ValueError(f"q must be a number or 'best_single', got {q!r}")
+    estimate = value(np.ones(size))
+    rng = np.random.default_rng(seed)
+    stats = np.array([value(np.bincount(rng.integers(0, size, size=size), minlength=size).astype(float))
+                      for _ in range(int(n))])
+    bad = ~np.isfinite(stats)
+    if bad.any():
+        warnings.warn(f"{int(bad.sum())} of {int(n)} bootstrap resamples gave NaN or infinite values (a quality "
+                      f"never reached); the interval is undefined", RuntimeWarning, stacklevel=2)
         return Interval(estimate, math.nan, math.nan)
     low, high = np.quantile(stats, [(1 - ci) / 2, (1 + ci) / 2])
     return Interval(estimate, float(low), float(high))

@@ -710,3 +710,74 @@ def test_routerdc_equal_prices_give_defined_metrics():
     assert zero == test.scores.mean(axis=0).max()
     assert zero < M.aiq(curve, None, c_min, c_max) < oracle, "task_best between the zero router and the oracle"
     assert M.excess_cost(curve, test)["excess_cost"].tolist() == [0.0]
+
+
+# -- curve_interval: bootstrap of a whole router curve, choices fixed --------------------------------------
+@pytest.fixture(scope="module")
+def two_curves():
+    from routerkit.evaluate import choice_matrix
+
+    train, test = rk.train_test_split(rk.simulate(2000, seed=5), test_size=0.3, seed=0)
+    linear, trend = rk.routers.make("linear").fit(train), rk.routers.make("task_best").fit(train)
+    return test, linear, choice_matrix(linear, test), choice_matrix(trend, test)
+
+
+def test_curve_interval_estimate_is_the_routers_aiq(two_curves):
+    test, linear, A, _ = two_curves
+    lo, hi = rk.metrics.cost_range(test)
+    frame = rk.evaluate(linear, test)
+    assert A.shape == (len(frame), len(test))
+    ci = rk.metrics.curve_interval(A, test, n=200)
+    assert ci.estimate == pytest.approx(rk.metrics.aiq(frame, None, lo, hi), abs=1e-12)
+    assert ci.low < ci.estimate < ci.high and ci.high - ci.low < 0.1
+    assert rk.metrics.curve_interval(A, test, n=200) == ci, "same seed, same interval"
+
+
+def test_one_resample_equals_the_curve_of_the_resampled_queries(two_curves):
+    test, _, A, _ = two_curves
+    idx = np.random.default_rng(3).integers(0, len(test), size=len(test))
+    lo, hi = rk.metrics.cost_range(test)
+    rows = np.arange(len(test))
+    q, c = test.scores[rows, A][:, idx].mean(axis=1), test.costs[rows, A][:, idx].mean(axis=1)
+    one = rk.metrics.curve_interval(A, test, n=1, seed=3)
+    assert one.low == pytest.approx(rk.metrics.aiq(c, q, lo, hi), abs=1e-12) == pytest.approx(one.high)
+
+
+def test_paired_difference(two_curves):
+    test, _, A, B = two_curves
+    same = rk.metrics.curve_interval(A, test, baseline=A, n=50)
+    assert same == (0.0, 0.0, 0.0)
+    diff = rk.metrics.curve_interval(A, test, baseline=B, n=300)
+    lo, hi = rk.metrics.cost_range(test)
+    aiq = lambda M: rk.metrics.curve_interval(M, test, n=1).estimate
+    assert diff.estimate == pytest.approx(aiq(A) - aiq(B), abs=1e-12)
+    separate = rk.metrics.curve_interval(A, test, n=300)
+    assert diff.high - diff.low < separate.high - separate.low, "pairing removes the shared query noise"
+
+
+def test_cost_at_quality_interval(two_curves):
+    test, linear, A, _ = two_curves
+    frame = rk.evaluate(linear, test)
+    q = float(frame["quality"].quantile(0.3))
+    ci = rk.metrics.curve_interval(A, test, "cost_at_quality", q=q, n=200)
+    assert ci.estimate == pytest.approx(rk.metrics.cost_at_quality(frame, q=q), rel=1e-9)
+    assert ci.low <= ci.estimate <= ci.high
+    with pytest.warns(RuntimeWarning, match="never reached"):
+        assert np.isnan(rk.metrics.curve_interval(A, test, "cost_at_quality", q=1.01, n=20).low)
+
+
+@pytest.mark.parametrize("bad, match", [(dict(stat="auc"), "stat"), (dict(n=0), "resamples"),
+                                        (dict(ci=1.0), "ci"), (dict(stat="cost_at_quality"), "needs q"),
+                                        (dict(stat="cost_at_quality", q="best"), "best_single")])
+def test_curve_interval_refuses_bad_arguments(two_curves, bad, match):
+    test, _, A, _ = two_curves
+    with pytest.raises(ValueError, match=match):
+        rk.metrics.curve_interval(A, test, **bad)
+
+
+def test_curve_interval_checks_the_choice_matrix(two_curves):
+    test, _, A, _ = two_curves
+    with pytest.raises(ValueError, match="choice matrix"):
+        rk.metrics.curve_interval(A[:, :-1], test)
+    with pytest.raises(ValueError, match="model indices"):
+        rk.metrics.curve_interval(A + test.n_models, test)
