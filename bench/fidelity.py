@@ -39,6 +39,8 @@ from routerkit import metrics
 from routerkit.evaluate import evaluate
 from routerkit.routers.ranking import LEGACY
 
+import ranking_variants  # noqa: F401  (registers ``ranking_variant``: the losses the library dropped)
+
 try:                                    # one thread per fit: shared machines oversubscribe badly otherwise
     import torch
     torch.set_num_threads(1)
@@ -136,7 +138,8 @@ def run(dataset: str, seeds, names=ROUTERS, extra: dict | None = None, variants:
             print(f"  [{dataset} seed {seed}] {n:14s} fit {time.perf_counter() - t0:6.2f} s", flush=True)
         for label, params in (variants or {}).items():
             t0 = time.perf_counter()
-            routers[f"ranking[{label}]"] = build("ranking", seed, onehot, **params).fit(train)
+            kind = "ranking_variant" if "loss" in params else "ranking"
+            routers[f"ranking[{label}]"] = build(kind, seed, onehot, **params).fit(train)
             print(f"  [{dataset} seed {seed}] ranking[{label}] fit {time.perf_counter() - t0:6.2f} s", flush=True)
         table = measure(routers, train, test, seed)
         table["seed"] = seed

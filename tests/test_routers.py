@@ -348,7 +348,7 @@ def test_ranking_default_targets_the_decision(fitted):
 
 def test_ranking_targets_and_variants():
     import torch
-    from routerkit.routers.ranking import LEGACY, listwise_targets, ranking_targets
+    from routerkit.routers.ranking import LEGACY, ranking_targets
     S = torch.tensor([[1.0, 1.0, 0.0], [0.0, 0.0, 0.0]])
     C = torch.tensor([[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]])
     # constant ties: the original rule, scalar lam
@@ -360,20 +360,20 @@ def test_ranking_targets_and_variants():
     wb = ranking_targets(S, C, torch.tensor([0.1, 0.2]), 1.0, tie_mode="budget")   # one lam per query
     assert torch.isclose(wb[0, 0, 1], torch.tensor(0.1)) and torch.isclose(wb[1, 0, 2], torch.tensor(0.4))
     assert torch.isclose(wb[0, 1, 2], torch.tensor(1.0 + 0.1))                       # 1 - lam * (c_j - c_k)
-    p = listwise_targets(S, C, 0.0, 0.0)
-    assert torch.allclose(p.sum(dim=1), torch.ones(2)) and torch.allclose(p[0], torch.tensor([0.5, 0.5, 0.0]))
-    assert torch.allclose(listwise_targets(S, C, 0.0, 1.0)[0], torch.tensor([1.0, 0.0, 0.0]))
-    # every loss fits, routes, and is deterministic for a seed
+    # every formulation fits, routes, and is deterministic for a seed
     train, test = rk.train_test_split(rk.simulate(n_queries=600, seed=2), test_size=0.3, seed=0)
-    for kw in (dict(loss="listwise", alpha=0.0), dict(loss="expected_utility", temperature=0.05),
-               dict(head="film", tie_mode="budget", alpha=1.0), dict(LEGACY, epochs=3)):
+    for kw in (dict(tie_mode="budget", alpha=1.0), dict(head="film", tie_mode="budget", alpha=1.0),
+               dict(LEGACY, epochs=3)):
         kw = {"min_steps": 50, **kw}
         a = rk.routers.make("ranking", **kw).fit(train)
         b = rk.routers.make("ranking", **kw).fit(train)
         assert np.array_equal(a.route(test, [0.0, 30.0]), b.route(test, [0.0, 30.0])), kw
-    for bad in (dict(loss="hinge"), dict(tie_mode="x"), dict(head="x"), dict(alpha=2.0), dict(temperature=0.0)):
+    for bad in (dict(tie_mode="x"), dict(head="x"), dict(alpha=2.0), dict(temperature=0.0),
+                dict(lam_sampling="x"), dict(schedule="x"), dict(val_fraction=1.0)):
         with pytest.raises(ValueError):
             rk.routers.make("ranking", **bad).fit(train)
+    with pytest.raises(TypeError, match="loss"):      # one loss: the pairwise one (others: bench/ranking_variants.py)
+        rk.routers.make("ranking", loss="listwise")
 
 
 def test_evaluate_runs_every_router(fitted):

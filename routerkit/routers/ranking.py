@@ -11,126 +11,56 @@ itself. For a training query, at budget ``lam``, the true utility of model ``j``
     u_j(lam) = s_j - lam * c_j
 
 with ``c_j`` the cost ESTIMATE known before the call (the model's mean training cost on the task, the same
-``c_hat`` the score routers decide with). We use the estimate, not the realised cost, because the router is
-judged on the decision it can make before the call: realised costs add per-call length noise that no query
-feature can anticipate, and pairs flipped only by that noise would teach the network to chase it.
+``c_hat`` the score routers decide with): the router is judged on the decision it can make before the call,
+and realised costs add per-call length noise that no query feature can anticipate.
 
-The network outputs ``f_j(x, lam)`` and the router picks ``argmax_j f_j`` (exact ties to the cheaper
-``c_hat``). Each training query gets its OWN budget, ``lam = 0`` with probability ``p_zero``, otherwise
-log-uniform over ``[lam_lo_, lam_hi_]`` (the range where the per-task mean scores' decisions change,
-:func:`routerkit.decision.lam_grid` on the training data), so one batch teaches many budgets.
+The loss
+--------
+A pairwise logistic loss ``softplus(-(f_j - f_k) / temperature)`` on ordered pairs, weighted by
+:func:`ranking_targets`. ``tie_mode="constant"`` (default): pairs whose scores differ weigh 1 (``j`` above
+``k`` iff ``u_j > u_k``), quality-tied pairs weigh ``alpha`` for the cheaper model, and each query's sum is
+divided by its number of such pairs (:func:`routerkit.routers.pairwise.pair_loss`). ``tie_mode="budget"``:
+every pair weighs its utility gap ``u_j - u_k > 0`` (a tied pair's gap is ``alpha * lam * |c_j - c_k|``, so at
+``lam = 0`` a tie carries no preference), without per-query normalisation; with ``alpha = 1`` its population
+minimiser orders models by ``E[u_j - u_k | x, lam]``, the Bayes decision.
 
-The losses (``loss``), all on ``f / temperature``
--------------------------------------------------
-- ``"pairwise"`` (default): logistic loss ``softplus(-(f_j - f_k))`` on ordered pairs with weights from
-  :func:`ranking_targets`. ``tie_mode="constant"`` (the original rule): pairs whose scores differ weigh 1
-  (``j`` above ``k`` iff ``u_j > u_k``), quality-tied pairs weigh ``alpha`` for the cheaper model, and each
-  query's sum is divided by its number of such pairs (:func:`routerkit.routers.pairwise.pair_loss`).
-  ``tie_mode="budget"``: every pair weighs its utility gap ``u_j - u_k > 0`` (the better-utility model
-  above; a quality-tied pair's gap is ``lam * |c_j - c_k|``, times ``alpha``, so at ``lam = 0`` a tie carries
-  no preference and the cheaper model wins it more firmly as ``lam`` grows), without per-query
-  normalisation.
-  With ``alpha = 1`` this weighting is consistent for the decision: the population minimiser has
-  ``f_j - f_k = log(E[gap+] / E[gap-])``, whose sign is the sign of ``E[u_j - u_k | x, lam]``, i.e. the
-  Bayes decision. The constant rule is not: with 0/1 scores a pair with differing scores flips only when
-  ``lam * (c_j - c_k) > 1``, far above the budgets where decisions change, so only the ties carry the budget,
-  at weight ``alpha``.
-- ``"listwise"``: softmax cross-entropy to a target distribution over models: the best utilities share the
-  mass, a share ``alpha`` to the cheapest of them (:func:`listwise_targets`). Its minimiser is P(model is
-  among the best | x, lam), which is not the expected utility: it favours models that are "best" often, not
-  by how much. Measured: it collapses onto cheap models (AIQ far below the zero router).
-- ``"expected_utility"``: maximise ``sum_j softmax(f / T)_j u_j(lam)``, the expected utility of a soft
-  policy; as ``T -> 0`` it is the decision itself and ties at ``lam = 0`` carry no gradient. Non-convex: it
-  saturates on whichever model leads early (the head starts at zero for it and for listwise), and on our
-  data it lands below the pairwise loss.
+Quality ties dominate real routing data (on RouterBench two or more models reach the best score on ~98% of
+queries), so ``alpha`` decides what the router learns: at ``alpha = 1`` (constant ties) the cheapest model
+"beats" the top model on every query both solve and the router collapses onto cheap models; at ``alpha = 0``
+it learns the score routers' order, and their collapse. Notebook 05 derives the switch point.
+
+Each training query gets its OWN budget: ``lam = 0`` with probability ``p_zero``, otherwise log-uniform over
+``[lam_lo_, lam_hi_]``, the range where the per-task mean scores' decisions change
+(:func:`routerkit.decision.lam_grid` on the training data), so one batch teaches many budgets.
 
 The budget head (``head``)
 --------------------------
-- ``"linear"`` (default): ``f_j(x, lam) = g_j(x) - lam * c_hat_j``. The decision at every budget is then the
-  shared rule ``argmax g - lam * c_hat`` on ``predict = g`` (so :func:`routerkit.evaluate.evaluate` sweeps it
-  on its own breakpoints, like a score router); the ranking loss, over many budgets, shapes ``g`` in score
-  units. ``score_weight`` adds ``score_weight * mean((g - s)^2)``: an anchor that keeps ``g`` calibrated in
-  score units (``score_weight`` large: an MSE score router; 0: a pure ranking loss).
-- ``"film"`` (the original): a trunk MLP embeds the query, FiLM scales and shifts that embedding by a function
-  of ``(1[lam > 0], scaled log lam)``. It must LEARN how decisions move with the budget, which needs far more
-  data than a few thousand queries: on RouterBench it was unstable (top-model share at lam = 0 from ~0 to ~1
-  across seeds).
+- ``"linear"`` (default): ``f_j(x, lam) = g_j(x) - lam * c_hat_j``. The decision at every budget is the shared
+  rule ``argmax g - lam * c_hat`` on ``predict = g`` (so :func:`routerkit.evaluate.evaluate` sweeps it on its
+  own breakpoints, like a score router). ``score_weight`` adds ``score_weight * mean((g - s)^2)``, an anchor
+  that keeps ``g`` in score units (large: an MSE score router; 0: a pure ranking loss).
+- ``"film"``: a trunk embeds the query and a small network turns the budget code ``(1[lam > 0], scaled log
+  lam)`` into a scale and shift of that embedding (FiLM). It must LEARN how decisions move with the budget,
+  which takes far more data than a few thousand queries (on RouterBench its top-model share at lam = 0 swung
+  from ~0 to ~1 across seeds). ``RankingRouter(**LEGACY)`` is the original formulation with it (one budget per
+  batch, 30 epochs, constant learning rate, no validation split): notebook 05 builds it by hand.
 
 Training: ``epochs`` passes (at least ``min_steps``, at most ``max_steps`` Adam steps), cosine learning-rate
-decay, early stopping on a held-out ``val_fraction`` of the TRAINING data (its loss at lam = 0 and 4 budgets,
-checked every epoch, ``patience`` checks; the best checkpoint is kept; ``early_stopping="utility"`` uses the
-realised utility of the decisions instead), weight decay and dropout. What was wrong before was NOT too few
-steps: on the RouterBench subset (2,205 queries, TF-IDF features) the held-out loss of every variant is lowest
-after 2-5 epochs and rises after, so more steps only overfit; the fix is early stopping plus regularisation,
-and a head that does not have to learn the budget.
+decay, weight decay and dropout, and early stopping on a held-out ``val_fraction`` of the TRAINING data (its
+loss at lam = 0 and 4 budgets, checked every epoch; the best checkpoint is kept). On the RouterBench subset the
+held-out loss of every formulation was lowest after 2-5 epochs: more steps only overfit.
 
-What ``alpha`` trades
----------------------
-Quality ties dominate real routing data (on RouterBench two or more models reach the best score on ~98% of
-queries). With ``tie_mode="constant"`` at full tie weight (``alpha = 1``) the cheapest model "beats" the top
-model on every query both solve: the router ranks the cheapest model first almost everywhere, sends almost
-nothing to the top model at ``lam = 0`` and falls below random mixing. At ``alpha = 0`` tied pairs are ignored
-and at ``lam = 0`` it learns the score routers' order (the top model's share is high again). In between it
-moves from one to the other. With ``tie_mode="budget"`` ``alpha`` scales the tie weights ``lam * |dc|``
-(``alpha = 1`` is the consistent choice).
-
-``RankingRouter(**LEGACY)`` reproduces the original router exactly (FiLM head, constant ties, one budget per
-batch, 30 epochs, constant learning rate, no validation split), e.g. for notebook 05's hand-built loop.
-
-Default and how it was chosen
------------------------------
-Default: ``loss="pairwise", tie_mode="constant", alpha=0.03, head="linear", temperature=0.1,
-score_weight=1.0, weight_decay=1e-2, dropout=0.2`` (plus the training above). Chosen by validation on the
-TRAINING data only (never the test set) with ``bench/tune_ranking.py`` (run as ``--data world`` and
-``--data routerbench``): RouterWorld (defaults, 10,000 queries, 70/30 split, seeds 0-2) and the RouterBench
-subset (predefined train part, TF-IDF-SVD-128 + task one-hot), the training part split again 80/20; rule:
-best mean validation AIQ over both datasets and seeds, cost at the top model's quality breaking near-ties
-(within 0.002). Validation AIQ, mean ± sd over 3 seeds (cost at the top model's validation quality, USD per
-1,000 queries, seeds reaching it; top-model share at lam = 0):
-
-    candidate                           world                        routerbench                  mean
-    linear pairwise const a=.03 sw=1    0.845±0.008 4.63(3/3) 0.98   0.845±0.008 4.15(2/3) 0.99   0.8451 <- default
-    linear pairwise gap sw=1            0.843±0.007 4.72(3/3) 0.99   0.845±0.007 4.78(2/3) 0.96   0.8438
-    linear pairwise gap sw=1 a=.3       0.842±0.005 4.89(3/3) 0.99   0.845±0.008 4.68(3/3) 1.00   0.8434
-    linear pairwise gap sw=1 T=.2       0.842±0.008 4.76(3/3) 0.98   0.844±0.005 4.55(2/3) 0.94   0.8432
-    linear pairwise gap sw=3            0.846±0.009 4.49(2/3) 0.94   0.837±0.010 4.55(1/3) 0.89   0.8418
-    linear pairwise gap sw=.3           0.838±0.010 4.91(3/3) 1.00   0.845±0.009 4.75(3/3) 1.00   0.8415
-    linear pairwise gap sw=1 wd=3e-2    0.829±0.011 5.00(3/3) 1.00   0.846±0.010 4.37(3/3) 1.00   0.8373
-    linear pairwise gap (sw=0)          0.829±0.012 5.06(3/3) 1.00   0.845±0.009 4.88(3/3) 1.00   0.8371
-    linear score-only (sw=1000)         0.842±0.006 4.29(1/3) 0.72   0.832±0.010 never     0.80   0.8373
-    linear pairwise gap (wd 1e-4, sw=0) 0.840±0.007 4.72(1/3) 0.90   0.834±0.004 never     0.92   0.8369
-    linear expected_utility sw=1        0.832±0.012 4.97(2/3) 0.98   0.832±0.012 5.01(2/3) 1.00   0.8316
-    film pairwise gap                   0.828±0.003 4.26(2/3) 0.85   0.828±0.009 4.67(2/3) 0.97   0.8279
-    film pairwise const a=.003          0.804±0.003 never     0.88   0.796±0.010 4.83(3/3) 0.99   0.8000
-    legacy (original router, a=.03)     0.790±0.013 never     0.49   0.786±0.014 never     0.51   0.7883
-    film expected_utility               0.720±0.010 never     0.00   0.745±0.026 never     0.00   0.7324
-    film listwise                       0.714±0.027 never     0.56   0.602±0.003 never     0.00   0.6583
-    linear listwise sw=1                0.614±0.004 never     0.00   0.605±0.002 never     0.00   0.6097
-    reference: task_best                0.846±0.005 5.06(3/3) 1.00   0.845±0.009 4.66(3/3) 1.00   0.8455
-    reference: mlp                      0.845±0.011 4.33(3/3) 0.92   0.838±0.008 4.36(1/3) 0.91   0.8417
-    reference: pairwise                 0.841±0.008 4.41(2/3) 0.91   0.842±0.006 3.25(1/3) 0.88   0.8418
-
-(The reference rows are not candidates. sw = ``score_weight``; "linear ..." rows use weight decay 1e-2 and
-dropout 0.2 unless noted.) Reading: every linear-head pairwise variant with regularisation sits in the top
-band (0.837-0.845), level with task_best and the best score routers and within seed noise (~0.008) of each
-other; the top rows differ by less than one standard deviation, so the default is a choice inside a plateau,
-not a clear winner. The constant tie weight with the score anchor won on the stated rule (AIQ within 0.002
-of the utility-gap loss, lower cost at top quality). The FiLM head, listwise and expected-utility losses are
-clearly worse; the original router (legacy) is below the zero router (validation zero router: 0.816 on both).
-
-Measured on the test parts (``bench/fidelity.py --routers mlp,pairwise,task_best,ranking --variants``, 3 seeds,
-mean ± sd; cost at the top model's test quality, USD per 1,000 queries, seeds reaching it):
-RouterBench subset: ``ranking`` 0.847 ± 0.005, 4.71 (3/3); task_best 0.856, 3.78 (3/3); mlp 0.849, 4.05 (1/3);
-pairwise 0.845, 4.22 (1/3); zero 0.823; legacy 0.770 ± 0.022. RouterWorld: ``ranking`` 0.846 ± 0.005, 4.66
-(3/3); mlp 0.850, 4.26 (3/3); pairwise 0.845, 4.03 (2/3); task_best 0.845, 5.04 (3/3); zero 0.818; legacy
-0.799. The fixed router lands inside the plateau, level with the score routers, and reaches the top model's
-quality on every seed; it does NOT reach it at a lower cost than the best score-based router (task_best on
-RouterBench): the EquiRouter-style saving is still not reproduced.
-
-A caveat on sweeps: :func:`routerkit.evaluate.evaluate` sweeps a FiLM-head router over the data's budget grid
-(``route`` per budget) but a linear-head one (and every score router) over its own exact breakpoints, which
-gives its hull every operating point (for the same linear-head router, the coarse sweep read ~0.01 lower AIQ
-on RouterWorld validation); part of the FiLM head's lower AIQ is this coarser sweep.
+Default and what it achieves
+----------------------------
+``tie_mode="constant", alpha=0.03, head="linear", temperature=0.1, score_weight=1.0, weight_decay=1e-2,
+dropout=0.2``, chosen by validation on TRAINING data only (``bench/tune_ranking.py``: RouterWorld and the
+RouterBench subset, each training part split again 80/20, seeds 0-2; best mean validation AIQ, cost at the top
+model's quality breaking near-ties). The linear-head pairwise variants all sit within seed noise of each other
+(validation AIQ 0.837-0.845, level with task_best); the FiLM head (0.73-0.83) and a listwise loss (0.61-0.66)
+were clearly worse, and an expected-utility loss came 0.013 below (those two losses live on in
+bench/ranking_variants.py). On the test parts the
+default lands inside the plateau, level with the score routers, and reaches the top model's quality, but not
+more cheaply than the best score-based router: bench/RESULTS.md has the measurements on every real data set.
 """
 from __future__ import annotations
 
@@ -148,14 +78,13 @@ from routerkit.routers.pairwise import pair_loss
 from routerkit.routers.registry import register
 from routerkit.threads import limited
 
-__all__ = ["RankingRouter", "ranking_targets", "listwise_targets", "LEGACY", "LOSSES", "TIE_MODES", "HEADS"]
+__all__ = ["RankingRouter", "ranking_targets", "LEGACY", "TIE_MODES", "HEADS"]
 
-LOSSES = ("pairwise", "listwise", "expected_utility")
 TIE_MODES = ("constant", "budget")
 HEADS = ("film", "linear")
 # the original formulation and training loop (one budget per batch, fixed epochs, constant learning rate, no
 # validation split): ``RankingRouter(**LEGACY)`` reproduces the router of notebook 05's hand-built loop exactly
-LEGACY = dict(loss="pairwise", tie_mode="constant", head="film", temperature=1.0, score_weight=0.0, hidden=128,
+LEGACY = dict(tie_mode="constant", head="film", temperature=1.0, score_weight=0.0, hidden=128,
               dropout=0.0, epochs=30, min_steps=0, max_steps=None, batch_size=256, lr=1e-3, weight_decay=1e-4,
               p_zero=0.25, lam_sampling="batch", schedule="constant", val_fraction=0.0)
 
@@ -190,21 +119,9 @@ def ranking_targets(S: torch.Tensor, C: torch.Tensor, lam, alpha: float,
     return torch.clamp(gap, min=0.0) * better.float() + float(alpha) * torch.clamp(lam3 * dc, min=0.0) * cheaper.float()
 
 
-def listwise_targets(S: torch.Tensor, C: torch.Tensor, lam, alpha: float) -> torch.Tensor:
-    """Target distribution over models per query at budget ``lam`` (rows sum to 1): the models with the best
-    utility ``s - lam * c`` share the mass equally, except a share ``alpha`` that goes to the cheapest of
-    them (at ``lam > 0`` the best set of a quality tie is already its cheapest member unless costs tie)."""
-    lam2 = _lam_column(lam, S.shape[0])[:, :, 0]
-    U = S - lam2 * C
-    best = U >= U.max(dim=1, keepdim=True).values - 1e-7
-    split = best.float() / best.float().sum(dim=1, keepdim=True)
-    cbest = torch.where(best, C, torch.full_like(C, float("inf")))
-    cheapest = torch.nn.functional.one_hot(cbest.argmin(dim=1), S.shape[1]).float()
-    return (1.0 - float(alpha)) * split + float(alpha) * cheapest
-
-
 class _FiLMRanker(torch.nn.Module):
     def __init__(self, d_in: int, m: int, hidden: int, dropout: float = 0.0, zero_head: bool = False):
+        # zero_head: every model starts level (for losses whose softmax would saturate on a random early lead)
         super().__init__()
         self.trunk = torch.nn.Sequential(torch.nn.Linear(d_in, hidden), torch.nn.ReLU(),
                                          torch.nn.Dropout(dropout), torch.nn.Linear(hidden, hidden))
@@ -213,7 +130,7 @@ class _FiLMRanker(torch.nn.Module):
         self.head = torch.nn.Linear(hidden, m)
         torch.nn.init.zeros_(self.film[-1].weight)
         torch.nn.init.zeros_(self.film[-1].bias)
-        if zero_head:   # every model starts level: no random early preference for a softmax to saturate on
+        if zero_head:
             torch.nn.init.zeros_(self.head.weight)
             torch.nn.init.zeros_(self.head.bias)
 
@@ -230,16 +147,12 @@ class RankingRouter(FeatureRouter):
 
     Parameters
     ----------
-    loss : "pairwise" (default) | "listwise" | "expected_utility"
-        Pairwise logistic loss on the order of utilities; softmax cross-entropy to the best-utility set; or
-        the expected utility of the soft policy ``softmax(f / temperature)``.
     alpha : float in [0, 1], default 0.03
         Tie weight: with ``tie_mode="constant"`` the weight of "the cheaper model wins a quality tie" (1: the
         router collapses onto cheap models; 0: the score routers' order); with ``"budget"`` a factor on the
-        tie's utility gap ``lam * |dc|`` (1 is consistent); for listwise the share of the best set's mass that
-        goes to its cheapest member. Unused by ``expected_utility``.
+        tie's utility gap ``lam * |dc|`` (1 is consistent).
     tie_mode : "constant" (default) | "budget"
-        Pairwise only: constant tie weight, or every pair weighted by its utility gap (ties: 0 at lam = 0).
+        Constant tie weight, or every pair weighted by its utility gap (ties: 0 at lam = 0).
     head : "linear" (default) | "film"
         ``f = g(x) - lam * c_hat`` (decides by the shared rule on ``g``), or a FiLM-conditioned network.
     temperature : float, default 0.1
@@ -255,9 +168,8 @@ class RankingRouter(FeatureRouter):
         A budget per query, or one per batch (the original loop).
     schedule : "cosine" (default) | "constant"
         Learning-rate schedule over the planned steps.
-    val_fraction, patience, early_stopping : early stopping on a held-out share of the TRAINING data (0:
-        none), checked every epoch, on the loss (default) or on the realised ``"utility"`` of the decisions;
-        the best checkpoint is kept.
+    val_fraction, patience : early stopping on a held-out share of the TRAINING data (0: none), checked
+        every epoch on the loss; the best checkpoint is kept.
     features, encoder, task_onehot, random_state : as every feature router.
 
     Attributes: ``lam_lo_``, ``lam_hi_`` (training budget range), ``n_steps_``, ``best_step_``,
@@ -266,14 +178,13 @@ class RankingRouter(FeatureRouter):
 
     name = "ranking"
 
-    def __init__(self, loss: str = "pairwise", alpha: float = 0.03, tie_mode: str = "constant",
+    def __init__(self, alpha: float = 0.03, tie_mode: str = "constant",
                  head: str = "linear", temperature: float = 0.1, score_weight: float = 1.0, hidden: int = 128,
                  dropout: float = 0.2, epochs: int = 30, min_steps: int = 1500, max_steps: int | None = 4000,
                  batch_size: int = 256, lr: float = 1e-3, weight_decay: float = 1e-2, p_zero: float = 0.25,
                  lam_sampling: str = "query", schedule: str = "cosine", val_fraction: float = 0.15,
-                 patience: int = 5, early_stopping: str = "loss", features: str = "auto", encoder=None,
+                 patience: int = 5, features: str = "auto", encoder=None,
                  task_onehot: bool = False, random_state=0):
-        self.loss = loss
         self.alpha = alpha
         self.tie_mode = tie_mode
         self.head = head
@@ -292,7 +203,6 @@ class RankingRouter(FeatureRouter):
         self.schedule = schedule
         self.val_fraction = val_fraction
         self.patience = patience
-        self.early_stopping = early_stopping
         self.features = features
         self.encoder = encoder
         self.task_onehot = task_onehot
@@ -349,24 +259,18 @@ class RankingRouter(FeatureRouter):
         return anchor + self._rank_loss(f / float(self.temperature), S, C, lam_t)
 
     def _rank_loss(self, f, S, C, lam_t):
-        if self.loss == "pairwise":
-            win = ranking_targets(S, C, lam_t, self.alpha, self.tie_mode)
-            if self.tie_mode == "constant":
-                return pair_loss(f, win)
-            # utility-gap weights: no per-query renormalisation (it would reweight queries by their outcomes)
-            diff = f[:, :, None] - f[:, None, :]
-            m = f.shape[1]
-            return (torch.nn.functional.softplus(-diff) * win).sum(dim=(1, 2)).mean() / (m * (m - 1))
-        if self.loss == "listwise":
-            p = listwise_targets(S, C, lam_t, self.alpha)
-            return -(p * torch.log_softmax(f, dim=1)).sum(dim=1).mean()
-        # expected utility of the soft policy softmax(f / T); ties carry no gradient at lam = 0
-        U = S - lam_t[:, None] * C
-        return -(torch.softmax(f, dim=1) * U).sum(dim=1).mean()
+        win = ranking_targets(S, C, lam_t, self.alpha, self.tie_mode)
+        if self.tie_mode == "constant":
+            return pair_loss(f, win)
+        # utility-gap weights: no per-query renormalisation (it would reweight queries by their outcomes)
+        diff = f[:, :, None] - f[:, None, :]
+        m = f.shape[1]
+        return (torch.nn.functional.softplus(-diff) * win).sum(dim=(1, 2)).mean() / (m * (m - 1))
+
+    #: start the output layer at zero (a hook for losses whose softmax saturates on a random early lead)
+    _zero_head = False
 
     def _check_params(self):
-        if self.loss not in LOSSES:
-            raise ValueError(f"loss must be one of {LOSSES}, got {self.loss!r}")
         if self.tie_mode not in TIE_MODES:
             raise ValueError(f"tie_mode must be one of {TIE_MODES}, got {self.tie_mode!r}")
         if not 0 <= float(self.alpha) <= 1:
@@ -376,8 +280,7 @@ class RankingRouter(FeatureRouter):
         if self.head not in HEADS:
             raise ValueError(f"head must be one of {HEADS}, got {self.head!r}")
         for name, value, allowed in (("lam_sampling", self.lam_sampling, ("query", "batch")),
-                                     ("schedule", self.schedule, ("cosine", "constant")),
-                                     ("early_stopping", self.early_stopping, ("loss", "utility"))):
+                                     ("schedule", self.schedule, ("cosine", "constant"))):
             if value not in allowed:
                 raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
         if not float(self.temperature) > 0:
@@ -412,7 +315,7 @@ class RankingRouter(FeatureRouter):
             vlam = np.repeat(vl, n_val)
         with T.seeded(self.random_state_):
             net = _FiLMRanker(X.shape[1], self.n_models_, int(self.hidden), float(self.dropout),
-                              zero_head=self.loss != "pairwise")
+                              zero_head=self._zero_head)
             opt = torch.optim.Adam(net.parameters(), lr=self.lr, weight_decay=self.weight_decay)
             sched = None
             if self.schedule == "cosine":
@@ -443,13 +346,7 @@ class RankingRouter(FeatureRouter):
                     if n_val and (step % check_every == 0 or step == steps):
                         net.eval()
                         with torch.no_grad():
-                            f = self._forward(net, vx, vlam, vc)
-                            if self.early_stopping == "utility":   # minus the realised utility of the decision
-                                lam_v = torch.as_tensor(vlam, dtype=torch.float32)[:, None]
-                                pick = f.argmax(dim=1, keepdim=True)
-                                v = -float((vs - lam_v * vc).gather(1, pick).mean())
-                            else:
-                                v = float(self._loss(f, vs, vc, vlam))
+                            v = float(self._loss(self._forward(net, vx, vlam, vc), vs, vc, vlam))
                         history.append((step, v))
                         if v < best - 1e-6:
                             best, best_state, bad = v, copy.deepcopy(net.state_dict()), 0
