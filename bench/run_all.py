@@ -18,9 +18,11 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 # In reading order: start-up, the simulator, the measuring instruments, the routers (at the 30,000 queries their targets
-# are stated for, and at 36,000), thread defaults, the command line at scale, the fidelity table, the notebooks.
+# are stated for, and at 36,000), thread defaults, the command line at scale, text encoders, the fidelity table,
+# the plateau on every real data set, the decision-aware map, the notebooks.
 BENCHMARKS = [["bench_startup.py"], ["bench_world.py"], ["bench_metrics.py"], ["bench_routers.py", "--n", "30000"],
-              ["bench_routers.py"], ["bench_threads.py"], ["bench_scale.py"], ["bench_encoders.py"], ["fidelity.py"], ["notebooks.py"]]
+              ["bench_routers.py"], ["bench_threads.py"], ["bench_scale.py"], ["bench_encoders.py"], ["fidelity.py"],
+              ["plateau_real.py"], ["decision_map.py"], ["notebooks.py"]]
 
 
 # CPU flags that decide which numeric kernels are fast (timings elsewhere mean little without them)
@@ -85,10 +87,15 @@ def main(argv: list[str]) -> int:
     if argv:
         page = (HERE / "RESULTS.md").read_text()
         for label, (text, _) in results.items():
-            start = page.index(f"## bench/{label}\n")
-            end = page.find("\n## bench/", start + 1)
             text = text.replace("\n\n", f"\n\nRe-run alone on {now}, same machine. ", 1)
-            page = page[:start] + text + (page[end:] if end >= 0 else "")
+            start = page.find(f"## bench/{label}\n")
+            if start >= 0:
+                end = page.find("\n## bench/", start + 1)
+                page = page[:start] + text + (page[end:] if end >= 0 else "")
+            else:   # a benchmark new to the page: before the first later one that is there, else at the end
+                later = [" ".join(b) for b in BENCHMARKS[[" ".join(b) for b in BENCHMARKS].index(label) + 1:]]
+                at = next((i for i in (page.find(f"## bench/{b}\n") for b in later) if i >= 0), -1)
+                page = page[:at] + text + "\n" + page[at:] if at >= 0 else page.rstrip("\n") + "\n\n" + text
     else:
         page = (f"# Benchmark results\n\nProduced by `make bench` (`python bench/run_all.py`) on {now}.\n\n"
                 f"Machine: {machine()}.\n\nTimings are wall-clock on a machine that may run other work; each "

@@ -36,8 +36,8 @@ Each training query gets its OWN budget: ``lam = 0`` with probability ``p_zero``
 The budget head (``head``)
 --------------------------
 - ``"linear"`` (default): ``f_j(x, lam) = g_j(x) - lam * c_hat_j``. The decision at every budget is the shared
-  rule ``argmax g - lam * c_hat`` on ``predict = g`` (so :func:`routerkit.evaluate.evaluate` sweeps it on its
-  own breakpoints, like a score router). ``score_weight`` adds ``score_weight * mean((g - s)^2)``, an anchor
+  rule ``argmax g - lam * c_hat`` on ``predict = g`` (so :func:`routerkit.evaluate.evaluate` sweeps it like a
+  score router, over budgets spanning the range where its own decisions change). ``score_weight`` adds ``score_weight * mean((g - s)^2)``, an anchor
   that keeps ``g`` in score units (large: an MSE score router; 0: a pure ranking loss).
 - ``"film"``: a trunk embeds the query and a small network turns the budget code ``(1[lam > 0], scaled log
   lam)`` into a scale and shift of that embedding (FiLM). It must LEARN how decisions move with the budget,
@@ -45,9 +45,10 @@ The budget head (``head``)
   from ~0 to ~1 across seeds). ``RankingRouter(**LEGACY)`` is the original formulation with it (one budget per
   batch, 30 epochs, constant learning rate, no validation split): notebook 05 builds it by hand.
 
-Training: ``epochs`` passes (at least ``min_steps``, at most ``max_steps`` Adam steps), cosine learning-rate
+Training: a plan of ``epochs`` passes (raised to ``min_steps``, capped at ``max_steps`` Adam steps), cosine learning-rate
 decay, weight decay and dropout, and early stopping on a held-out ``val_fraction`` of the TRAINING data (its
-loss at lam = 0 and 4 budgets, checked every epoch; the best checkpoint is kept). On the RouterBench subset the
+loss at lam = 0 and 4 budgets, checked every epoch; the best checkpoint is kept), which can end training
+before the plan (and before the learning rate has decayed). On the RouterBench subset the
 held-out loss of every formulation was lowest after 2-5 epochs: more steps only overfit.
 
 Default and what it achieves
@@ -160,8 +161,8 @@ class RankingRouter(FeatureRouter):
     score_weight : float, default 1.0
         Linear head only: weight of the anchor ``mean((g - s)^2)`` that keeps ``g`` in score units.
     hidden, dropout, weight_decay, lr, batch_size : network size and regularisation (Adam).
-    epochs, min_steps, max_steps : ``epochs`` passes over the fitting part, at least ``min_steps`` and at most
-        ``max_steps`` (None: no cap) Adam steps.
+    epochs, min_steps, max_steps : the planned Adam steps: ``epochs`` passes over the fitting part, raised to
+        ``min_steps`` and capped at ``max_steps`` (None: no cap); early stopping may end training sooner.
     p_zero : float
         Share of training budgets at lam = 0 (the rest log-uniform over the training budget range).
     lam_sampling : "query" (default) | "batch"
@@ -381,7 +382,7 @@ class RankingRouter(FeatureRouter):
     @property
     def shared_rule(self) -> bool:
         """With ``head="linear"`` the router decides by the shared rule ``argmax predict - lam * c_hat``
-        (so :func:`routerkit.evaluate.evaluate` sweeps it like a score router, on its own breakpoints)."""
+        (so :func:`routerkit.evaluate.evaluate` sweeps it like a score router)."""
         return self.head == "linear"
 
     def route(self, data, lam=0.0):
