@@ -387,13 +387,21 @@ def _load_sentence_model(model_name: str, local_files_only: bool):
     except ImportError:
         raise ImportError(f"sentence-transformers encoders need the optional extra: {_EXTRA} "
                           f"(or use the default TfidfSVDEncoder)") from None
-    if model_name == MINILM:
-        return SentenceTransformer(str(minilm_path()), device="cpu", local_files_only=True)
+    from transformers.utils import logging as hf_logging
+
+    # transformers draws a progress bar while it reads a model's weights: noise in a notebook, kept off here
+    bar_was_on = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
     try:
+        if model_name == MINILM:
+            return SentenceTransformer(str(minilm_path()), device="cpu", local_files_only=True)
         return SentenceTransformer(model_name, device="cpu", local_files_only=local_files_only)
     except OSError as exc:
         raise OSError(f"sentence-transformers model {model_name!r} is not in the local cache and "
                       f"local_files_only=True: download it once with local_files_only=False ({exc})") from None
+    finally:
+        if bar_was_on:
+            hf_logging.enable_progress_bar()
 
 
 def _dimension(model) -> int:

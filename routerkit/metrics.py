@@ -837,8 +837,10 @@ def curve_interval(choices, data: RoutingData, stat: str = "aiq", *, baseline=No
     (``numpy.random.default_rng(seed)``), recomputes the curve's quality and cost at every budget from the
     chosen calls' scores and costs, and the statistic on it:
 
-    - ``"aiq"``: normalised AIQ over ``[c_min, c_max]`` (default: ``cost_range(data)`` on all queries, held
-      fixed so every resample is measured on one scale);
+    - ``"aiq"``: normalised AIQ over ``[c_min, c_max]``; by default each resample's own ``cost_range`` (its
+      cheapest and dearest single model), as the AIQ of those queries would be measured. Pass both to hold
+      the range fixed instead (with equal prices a fixed zero-width range would miss every resample whose
+      mean cost moved);
     - ``"cost_at_quality"``: the hull's cost to reach quality ``q`` (a number, or ``"best_single"``: the
       resample's best single-model quality, so the target moves with the queries as in a real test). NaN
       where never reached; the interval is then NaN, with a warning, as in :func:`bootstrap`.
@@ -867,21 +869,26 @@ def curve_interval(choices, data: RoutingData, stat: str = "aiq", *, baseline=No
         return data.scores[rows, arr], data.costs[rows, arr]
 
     curves = [matrix(choices, "choices")] + ([] if baseline is None else [matrix(baseline, "baseline")])
-    if stat == "aiq" and (c_min is None or c_max is None):
-        lo, hi = cost_range(data)
-        c_min = lo if c_min is None else c_min
-        c_max = hi if c_max is None else c_max
+    fixed_range = c_min is not None and c_max is not None
+    if stat == "aiq" and (c_min is None) != (c_max is None):
+        raise ValueError("give both c_min and c_max (a fixed range), or neither (each resample's cost_range)")
     if stat == "cost_at_quality" and q is None:
         raise ValueError("stat='cost_at_quality' needs q: a quality, or 'best_single'")
 
     def value(weights):
         """The statistic (or paired difference) with per-query weights (counts of a resample)."""
         total = weights.sum()
+        if stat == "aiq":
+            if fixed_range:
+                lo, hi = c_min, c_max
+            else:   # cost_range of the weighted queries: cheapest and dearest single model's mean cost
+                model_cost = data.costs.T @ weights / total
+                lo, hi = float(model_cost.min()), float(model_cost.max())
         out = []
         for s, c in curves:
             quality, cost = s @ weights / total, c @ weights / total
             if stat == "aiq":
-                out.append(aiq(cost, quality, c_min, c_max))
+                out.append(aiq(cost, quality, lo, hi))
             else:
                 target = float((data.scores.T @ weights / total).max()) if isinstance(q, str) else float(q)
                 out.append(float(cost_at_quality(cost, quality, target)))

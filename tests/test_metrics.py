@@ -733,14 +733,31 @@ def test_curve_interval_estimate_is_the_routers_aiq(two_curves):
     assert rk.metrics.curve_interval(A, test, n=200) == ci, "same seed, same interval"
 
 
-def test_one_resample_equals_the_curve_of_the_resampled_queries(two_curves):
+def test_one_resample_equals_the_aiq_of_the_resampled_queries(two_curves):
     test, _, A, _ = two_curves
     idx = np.random.default_rng(3).integers(0, len(test), size=len(test))
-    lo, hi = rk.metrics.cost_range(test)
     rows = np.arange(len(test))
     q, c = test.scores[rows, A][:, idx].mean(axis=1), test.costs[rows, A][:, idx].mean(axis=1)
+    lo, hi = rk.metrics.cost_range(test[idx])             # by default each resample's own range
     one = rk.metrics.curve_interval(A, test, n=1, seed=3)
     assert one.low == pytest.approx(rk.metrics.aiq(c, q, lo, hi), abs=1e-12) == pytest.approx(one.high)
+    full_lo, full_hi = rk.metrics.cost_range(test)
+    fixed = rk.metrics.curve_interval(A, test, n=1, seed=3, c_min=full_lo, c_max=full_hi)
+    assert fixed.low == pytest.approx(rk.metrics.aiq(c, q, full_lo, full_hi), abs=1e-12)
+    with pytest.raises(ValueError, match="both"):
+        rk.metrics.curve_interval(A, test, c_min=full_lo)
+
+
+def test_curve_interval_with_equal_prices():
+    rng = np.random.default_rng(0)
+    n, m = 400, 3
+    per_query = rng.uniform(1e-4, 1e-3, size=(n, 1))            # every model costs the same on a query
+    data = rk.RoutingData(scores=(rng.random((n, m)) < [0.4, 0.6, 0.5]).astype(float),
+                          costs=np.repeat(per_query, m, axis=1), models=["a", "b", "c"])
+    choices = np.stack([np.full(n, 1), rng.integers(0, m, n)])
+    ci = rk.metrics.curve_interval(choices, data, n=300)
+    assert ci.estimate == pytest.approx(data.scores[:, 1].mean())    # zero-width range: quality at that cost
+    assert 0.5 < ci.low < ci.estimate < ci.high < 0.7, ci
 
 
 def test_paired_difference(two_curves):
