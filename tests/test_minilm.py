@@ -12,24 +12,15 @@ import pytest
 
 from routerkit import encoders
 from routerkit.encoders import MINILM_SHA256, MiniLMEncoder, minilm_path
+from conftest import require_encoders_extra
 
 PROMPTS = ["What is the capital of France?", "Write a Python function that reverses a list.",
            "Solve 2x + 3 = 11 for x.", "What is the capital of France?", "", "Translate 'good morning' to German."]
 
 
-def _need_extra():
-    missing = [name for name in ("sentence_transformers", encoders.MINILM_PACKAGE)
-               if importlib.util.find_spec(name) is None]
-    if missing:
-        reason = f"routerkit[encoders] is not installed (missing {', '.join(missing)})"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason + "; CI must run these tests")
-        pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
 def cache(tmp_path_factory):
-    _need_extra()
+    require_encoders_extra()
     return tmp_path_factory.mktemp("rkcache")
 
 
@@ -52,7 +43,7 @@ def test_minilm_is_extracted_once_and_checked(cache, offline):
 
 
 def test_damaged_weights_are_refused(tmp_path):
-    _need_extra()
+    require_encoders_extra()
     folder = minilm_path(tmp_path)
     weights = folder / "model.safetensors"
     with open(weights, "r+b") as handle:
@@ -122,7 +113,7 @@ def test_left_truncation_keeps_the_question(fitted):
 
 
 def test_without_cache_nothing_is_written(tmp_path):
-    _need_extra()
+    require_encoders_extra()
     enc = MiniLMEncoder(cache=False, cache_dir=str(tmp_path), progress=False).fit()
     assert enc.transform(["hello world"]).shape == (1, 384)
     assert not (tmp_path / "embeddings").exists()

@@ -56,7 +56,9 @@ def registry_names(models):
 
 FAST = {"mlp": dict(epochs=5), "mf": dict(epochs=5), "pairwise": dict(epochs=5),
         "ranking": dict(epochs=5, min_steps=0),
-        "gbdt": dict(max_iter=20)}
+        "gbdt": dict(max_iter=20), "finetuned": dict(epochs=1, max_seq_length=16, max_train=60)}
+# routers that read prompt text itself, never features
+PROMPTS_ONLY = {"finetuned"}
 
 
 def build(name):
@@ -87,6 +89,10 @@ def test_conformance(name, kind, world, prompts):
     router = build(name)
     params = router.get_params()
     assert clone(router).get_params() == params          # hyperparameters stored as given
+    if name in PROMPTS_ONLY and kind == "features":
+        with pytest.raises(ValueError, match="prompt"):
+            router.fit(train)
+        return
 
     with pytest.raises(NotFittedError):
         router.route(test, 0.0)

@@ -8,6 +8,8 @@ protocol of :mod:`routerkit.routers.base` (``fit(train) -> self``, ``predict``, 
 - global trends: ``task_best``, ``cluster_best``
 - score regressors: ``knn``, ``linear``, ``mlp``, ``gbdt``, ``mf``, ``pairwise`` (Bradley-Terry)
 - decision-aware: ``ranking``
+- end-to-end fine-tuned text encoder: ``finetuned`` (MiniLM trained on the routing targets; slow, CPU minutes;
+  needs the extra ``routerkit[encoders]`` and prompts)
 """
 from routerkit.routers.base import FeatureRouter, NotFittedError, Router
 from routerkit.routers.registry import available, make, register
@@ -19,10 +21,11 @@ from routerkit.routers.regressors import GBDTRouter, LinearRouter, MLPRouter
 from routerkit.routers.factorisation import MFRouter
 from routerkit.routers.pairwise import PairwiseRouter
 from routerkit.routers.ranking import RankingRouter
+from routerkit.routers.finetuned import FineTunedRouter
 
 __all__ = [
     "available", "make", "register", "Router", "FeatureRouter", "NotFittedError",
     "SingleModelRouter", "CheapestRouter", "BestSingleRouter", "RandomMixRouter", "OracleRouter",
     "TaskBestRouter", "ClusterBestRouter", "KNNRouter", "LinearRouter", "MLPRouter", "GBDTRouter",
-    "MFRouter", "PairwiseRouter", "RankingRouter",
+    "MFRouter", "PairwiseRouter", "RankingRouter", "FineTunedRouter",
 ]
