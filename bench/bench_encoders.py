@@ -1,6 +1,6 @@
 """Text encoders on real prompts: MiniLM embedding throughput and the embedding cache's hit time.
 
-    .venv/bin/python bench/bench_encoders.py [--n 1000] [--threads 1,2]
+    .venv/bin/python bench/bench_encoders.py [--n 500] [--threads 1,2]
 
 Prompts: the first ``--n`` of the RouterBench subset (../shared/data/routerbench_subset, never copied; mean
 ~2,000 characters, so most are cut at MiniLM's 256 tokens). For each thread setting, a fresh embedding cache
@@ -23,7 +23,7 @@ SUBSET = Path(__file__).resolve().parents[2] / "shared" / "data" / "routerbench_
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=1000)
+    parser.add_argument("--n", type=int, default=500)
     parser.add_argument("--threads", default="1,2", help="worker settings to time, comma-separated")
     args = parser.parse_args()
     if not SUBSET.is_file():
