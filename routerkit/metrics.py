@@ -890,7 +890,11 @@ def curve_interval(choices, data: RoutingData, stat: str = "aiq", *, baseline=No
             if stat == "aiq":
                 out.append(aiq(cost, quality, lo, hi))
             else:
-                target = float((data.scores.T @ weights / total).max()) if isinstance(q, str) else float(q)
+                if isinstance(q, str):   # the best single model's quality, less a rounding step: its own
+                    # choices, summed by another product, must count as reaching it
+                    target = float((data.scores.T @ weights / total).max()) * (1 - 1e-12)
+                else:
+                    target = float(q)
                 out.append(float(cost_at_quality(cost, quality, target)))
         return out[0] if len(out) == 1 else out[0] - out[1]
 

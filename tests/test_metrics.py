@@ -798,3 +798,15 @@ def test_curve_interval_checks_the_choice_matrix(two_curves):
         rk.metrics.curve_interval(A[:, :-1], test)
     with pytest.raises(ValueError, match="model indices"):
         rk.metrics.curve_interval(A + test.n_models, test)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_best_single_target_is_reached_by_the_best_single_model(seed):
+    # graded scores: the best model's quality summed two ways differs in the last bit on many resamples
+    rng = np.random.default_rng(seed)
+    n = 311
+    data = rk.RoutingData(scores=np.round(rng.random((n, 2)) * [1.0, 0.6], 3),
+                          costs=np.tile([1e-3, 2e-4], (n, 1)), models=["a", "b"])
+    ci = rk.metrics.curve_interval(np.zeros((1, n), dtype=int), data, "cost_at_quality", q="best_single", n=200)
+    assert np.isfinite([ci.low, ci.high]).all(), "routing everything to the best model reaches its quality"
+    assert ci.low == ci.high == pytest.approx(1e-3)
