@@ -86,6 +86,8 @@ from routerkit.routers.base import Router
 from routerkit.routers.pairwise import pair_loss
 from routerkit.routers.ranking import RankingRouter, ranking_targets
 
+from _setup import seeded
+
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 REAL = {  # name: (path, loader keyword arguments, split)
     "routerbench_subset": (SHARED / "routerbench_subset" / "routerbench_subset_wide.parquet", {"missing": "drop"},
@@ -194,12 +196,7 @@ def build(name: str, seed: int, onehot: bool, **params):
         r.near = float(near)
     else:
         r = rk.routers.make(name, **params)
-    p = r.get_params()
-    if "random_state" in p:
-        r.set_params(random_state=seed)
-    if onehot and "task_onehot" in p:
-        r.set_params(task_onehot=True)
-    return r
+    return seeded(r, seed, onehot)
 
 
 # ------------------------------------------------------------------------------------------------------------

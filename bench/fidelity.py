@@ -39,6 +39,7 @@ from routerkit import metrics
 from routerkit.evaluate import evaluate
 from routerkit.routers.ranking import LEGACY
 
+from _setup import seeded
 import ranking_variants  # noqa: F401  (registers ``ranking_variant``: the losses the library dropped)
 
 try:                                    # one thread per fit: shared machines oversubscribe badly otherwise
@@ -70,13 +71,7 @@ RANKING_VARIANTS = {
 
 
 def build(name: str, seed: int, task_onehot: bool, **extra):
-    r = rk.routers.make(name, **extra)
-    params = r.get_params()
-    if "random_state" in params:
-        r.set_params(random_state=seed)
-    if task_onehot and "task_onehot" in params:
-        r.set_params(task_onehot=True)
-    return r
+    return seeded(rk.routers.make(name, **extra), seed, task_onehot)
 
 
 def aiq_interval(router, curve: pd.DataFrame, test, c_min: float, c_max: float, seed: int) -> tuple[float, float]:

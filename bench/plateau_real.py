@@ -86,6 +86,8 @@ from routerkit import metrics
 from routerkit.decision import decide, lam_grid
 from routerkit.evaluate import best_model, evaluate
 
+from _setup import seeded
+
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 SETS = {
     "routerbench_subset": dict(file="routerbench_subset/routerbench_subset_wide.parquet", load={"missing": "drop"},
@@ -205,13 +207,7 @@ class TestCtx:
 
 
 def make_router(name: str, seed: int, onehot: bool):
-    r = rk.routers.make(name)
-    params = r.get_params()
-    if "random_state" in params:
-        r.set_params(random_state=seed)
-    if onehot and "task_onehot" in params:
-        r.set_params(task_onehot=True)
-    return r
+    return seeded(rk.routers.make(name), seed, onehot)
 
 
 def shared_rule(router) -> bool:

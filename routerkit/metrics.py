@@ -816,10 +816,15 @@ def bootstrap(fn: Callable[[RoutingData], float] | Any, data: RoutingData | None
             stop = min(n, start + block)
             idx = rng.integers(0, size, size=(stop - start, size))
             stats[start:stop] = values[idx].mean(axis=1)
+    return _percentile_interval(estimate, stats, ci)
+
+
+def _percentile_interval(estimate: float, stats: np.ndarray, ci: float, why: str = "") -> Interval:
+    """The ``ci`` percentile interval of resampled values; NaN bounds, with a warning, if any is not finite."""
     bad = ~np.isfinite(stats)
     if bad.any():
-        warnings.warn(f"{int(bad.sum())} of {n} bootstrap resamples gave NaN or infinite values; the interval "
-                      f"is undefined", RuntimeWarning, stacklevel=2)
+        warnings.warn(f"{int(bad.sum())} of {len(stats)} bootstrap resamples gave NaN or infinite values{why}; "
+                      f"the interval is undefined", RuntimeWarning, stacklevel=3)
         return Interval(estimate, math.nan, math.nan)
     low, high = np.quantile(stats, [(1 - ci) / 2, (1 + ci) / 2])
     return Interval(estimate, float(low), float(high))
@@ -904,10 +909,4 @@ def curve_interval(choices, data: RoutingData, stat: str = "aiq", *, baseline=No
     rng = np.random.default_rng(seed)
     stats = np.array([value(np.bincount(rng.integers(0, size, size=size), minlength=size).astype(float))
                       for _ in range(int(n))])
-    bad = ~np.isfinite(stats)
-    if bad.any():
-        warnings.warn(f"{int(bad.sum())} of {int(n)} bootstrap resamples gave NaN or infinite values (a quality "
-                      f"never reached); the interval is undefined", RuntimeWarning, stacklevel=2)
-        return Interval(estimate, math.nan, math.nan)
-    low, high = np.quantile(stats, [(1 - ci) / 2, (1 + ci) / 2])
-    return Interval(estimate, float(low), float(high))
+    return _percentile_interval(estimate, stats, ci, " (a quality never reached)")
