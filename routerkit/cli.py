@@ -193,24 +193,39 @@ def _nan_to_none(x: float | None) -> float | None:
 
 
 NO_TEXT = "the dataset has neither features nor prompts, and this router reads the query"
+NO_PROMPTS = "the dataset has no prompts, and this router reads the prompt text itself"
 
 
 def _usable(names: Sequence[str], data: RoutingData, skip: bool) -> tuple[list[str], dict[str, str]]:
-    """Routers that can run on ``data`` (those reading the query need features or prompts), and the skipped
-    ones with the reason."""
+    """Routers that can run on ``data``, and the skipped ones with the reason. A router reading the prompt
+    text needs prompts; one reading the query needs features or prompts (prompts are encoded)."""
     from routerkit import routers as rk_routers
 
-    if data.features is not None or data.prompts is not None:
-        return list(names), {}
-    blind = [n for n in names if rk_routers.make(n).needs_features]
-    if blind and not skip:
-        raise UsageError(f"router(s) {', '.join(blind)} read the query, and this dataset has neither features "
-                         "nor prompts (name the prompt column with --prompt-col, or choose baselines such as "
+    has_prompts = data.prompts is not None
+    has_query = has_prompts or data.features is not None
+    reasons = {}
+    for n in names:
+        router = rk_routers.make(n)
+        if getattr(router, "needs_prompts", False) and not has_prompts:
+            reasons[n] = NO_PROMPTS
+        elif router.needs_features and not has_query:
+            reasons[n] = NO_TEXT
+    if reasons and not skip:
+        no_prompt = [n for n, why in reasons.items() if why == NO_PROMPTS]
+        blind = [n for n, why in reasons.items() if why == NO_TEXT]
+        what = []
+        if no_prompt:
+            what.append(f"router(s) {', '.join(no_prompt)} read the prompt text, and this dataset has no prompts")
+        if blind:
+            what.append(f"router(s) {', '.join(blind)} read the query, and this dataset has neither features nor "
+                        "prompts")
+        raise UsageError("; ".join(what) + " (name the prompt column with --prompt-col, or choose baselines such as "
                          "task_best)")
-    if blind:
-        print(f"routerkit: skipping {', '.join(blind)}: the dataset has neither features nor prompts "
-              "(--prompt-col names a prompt column)", file=sys.stderr)
-    return [n for n in names if n not in blind], {n: NO_TEXT for n in blind}
+    if reasons:
+        print(f"routerkit: skipping {', '.join(reasons)}: "
+              + "; ".join(sorted({f"{why}" for why in reasons.values()}))
+              + " (--prompt-col names a prompt column)", file=sys.stderr)
+    return [n for n in names if n not in reasons], reasons
 
 
 def _sweep(name: str, router, test: RoutingData) -> tuple[Any, float, float]:
@@ -243,9 +258,10 @@ def run_evaluation(data: RoutingData, router_names: Sequence[str], test_size: fl
     best single model on the training part, measured on the test part; the AIQ range (``cost_range``) is the
     cheapest to the dearest single model's mean test cost, and the zero router is random mixing of single
     models (their convex hull). A router whose choices are the same at every budget is one point, and its AIQ
-    is None, like a single model's (unless every model has the same mean cost: then AIQ is a quality). Routers that read the query need features or prompts: without them they
-    are an error, or skipped (listed in ``skipped`` with the reason) when ``skip_unusable``. ``progress``
-    announces each stage.
+    is None, like a single model's (unless every model has the same mean cost: then AIQ is a quality).
+    Routers that read the query need features or prompts, and those that read the prompt text need prompts:
+    otherwise they are an error, or skipped (listed in ``skipped`` with the reason) when ``skip_unusable``.
+    ``progress`` announces each stage.
     """
     from routerkit import routers as rk_routers
 

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 import routerkit as rk
+from routerkit import cli
 from routerkit.cli import main
 
 NUMBER = {"type": "number"}
@@ -136,6 +137,21 @@ def test_routers_that_read_the_query_need_features_or_prompts(long_csv, tmp_path
     assert "skipping" in capsys.readouterr().err
     routers = json.loads(out.read_text())["routers"]
     assert "task_best" in routers and "knn" not in routers
+
+
+def test_a_router_that_reads_prompt_text_needs_prompts(long_csv, tmp_path, capsys):
+    path, _ = long_csv
+    bare = tmp_path / "bare.csv"
+    pd.read_csv(path).drop(columns="prompt").to_csv(bare, index=False)
+    assert main(["evaluate", "--data", str(bare), "--routers", "task_best,finetuned,knn"]) == 2
+    err = one_line_error(capsys)
+    assert "finetuned read the prompt text, and this dataset has no prompts" in err
+    assert "knn read the query" in err and "Traceback" not in err
+    plain = rk.load_dataset(str(bare))
+    with_features = plain.with_features(np.zeros((len(plain), 3)))
+    usable, skipped = cli._usable(["task_best", "knn", "finetuned"], with_features, skip=True)
+    assert usable == ["task_best", "knn"] and skipped == {"finetuned": cli.NO_PROMPTS}
+    assert "finetuned" in capsys.readouterr().err
 
 
 def test_unknown_format_exits_2_via_python_m():

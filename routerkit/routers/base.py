@@ -21,7 +21,8 @@ Every fit, predict and route runs with routerkit's thread limit (:mod:`routerkit
 Routers that read query features (``needs_features = True``) take them from ``data.features``, or, when the
 data has prompts and no features, from a text encoder fitted on the training prompts
 (:class:`routerkit.encoders.TfidfSVDEncoder` by default). Features are standardised with the training mean and
-spread, and ``task_onehot=True`` appends a one-hot of the task (unseen tasks: all zeros).
+spread, and ``task_onehot=True`` appends a one-hot of the task (unseen tasks: all zeros). Routers that read the
+prompt text itself (``needs_prompts = True``) need ``data.prompts``: features alone do not serve them.
 """
 from __future__ import annotations
 
@@ -63,6 +64,7 @@ class Router(BaseEstimator):
 
     name: str = "router"
     needs_features: bool = False
+    needs_prompts: bool = False
     uses_test_labels: bool = False
 
     # -- fit --------------------------------------------------------------------------------------------

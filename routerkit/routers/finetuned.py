@@ -124,6 +124,7 @@ class FineTunedRouter(Router):
     """
 
     name = "finetuned"
+    needs_prompts = True
 
     def __init__(self, epochs: int = 3, batch_size: int = 16, lr_body: float = 3e-5, lr_head: float = 1e-3,
                  weight_decay: float = 0.01, max_seq_length: int = 128, truncation: str = "left",
