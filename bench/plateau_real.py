@@ -108,6 +108,7 @@ BOOTSTRAP = 500
 FINETUNED = "finetuned"
 FT_TRAIN = 500                                      # Part B3 training queries (CPU fine-tuning: ~4-15 prompts/s)
 TEST_SIZE = 0.3
+JSON_OUT = Path(__file__).resolve().parents[1] / "data" / "plateau_benchmarks.json"
 FIRST_SEED = [0]                                    # set in main: the seed whose test part is bootstrapped
 
 
@@ -473,7 +474,24 @@ def saving(a, b):
         return np.where(np.isfinite(a) & np.isfinite(b) & (b > 0), 1.0 - a / b, np.nan)
 
 
-def part_a(run: Runner, names: list[str]) -> None:
+def stat(per_seed, seed0=None, interval=None) -> dict:
+    """A measure as JSON: mean and sd over seeds (finite values only), the first seed's value and its CI."""
+    v = np.asarray([np.nan if x is None else x for x in per_seed], dtype=float)
+    ok = v[np.isfinite(v)]
+    r6 = lambda x: round(float(x), 6)
+    out = {"mean": r6(ok.mean()) if ok.size else None,
+           "sd": r6(ok.std(ddof=1)) if ok.size > 1 else (0.0 if ok.size else None),
+           "seeds_finite": int(ok.size)}
+    if seed0 is not None and np.isfinite(seed0):
+        out["seed0"] = r6(seed0)
+        if interval is not None and all(np.isfinite(interval)):
+            out["lo"], out["hi"] = r6(interval[0]), r6(interval[1])
+    return out
+
+
+def part_a(run: Runner, names: list[str]) -> list[dict]:
+    """Print the plateau table per set and the summary; return the summary as JSON-ready records."""
+    records = []
     print("\n## Part A: the plateau table (TF-IDF + SVD-128 features; test part; AIQ over the cheapest-to-dearest "
           "single-model cost range)\n")
     summary = []
@@ -577,15 +595,18 @@ def part_a(run: Runner, names: list[str]) -> None:
                   f"{np.mean([min(x) for x in shares]):.3f} - {np.mean([max(x) for x in shares]):.3f} "
                   f"({np.mean([c.oracle_share0 for c in ctxs]):.3f})", ""])
         save_text = "n/a"
+        save_record = {"status": "n/a", "note": "no prompts: no ranking router"} if not prompts else None
         if eq:
             m.append(["ranking vs best score router at top quality", "degenerate (equal prices: every routing costs "
                       "the same)", ""])
             save_text = "degenerate"
+            save_record = {"status": "degenerate", "note": "equal prices: every routing costs the same"}
         elif "ranking" in routers and not all(s["ranking"].error for s in per_seed):
             best = best_score_router(per_seed, score_in)
             if best is None:
                 m.append(["best score router at top quality", "none reaches it", ""])
                 save_text = "no score router reaches"
+                save_record = {"status": "no score router reaches the top model's quality"}
             else:
                 rc = [s["ranking"].cost_at_top if not s["ranking"].error else np.nan for s in per_seed]
                 bc = [s[best].cost_at_top for s in per_seed]
@@ -599,6 +620,8 @@ def part_a(run: Runner, names: list[str]) -> None:
                 m.append([f"saving of ranking vs {best} (%; > 0: ranking cheaper)", ms(sv, 1, 100, "never (ranking "
                           "does not reach it)"), point_ci(float(sv[0]), pct(b_sv), 1, 100) + reach])
                 save_text = f"{ms(sv, 1, 100)} vs {best}"
+                save_record = {"status": "ok", "vs": best, **stat(sv, float(sv[0]), pct(b_sv)),
+                               "resamples_both_reach": int(np.isfinite(b_sv).sum()), "resamples": boot.B}
         elif not prompts:
             tb = [s["task_best"].cost_at_top for s in per_seed]
             bs = [s["best_single"].cost_at_top for s in per_seed]
@@ -611,6 +634,8 @@ def part_a(run: Runner, names: list[str]) -> None:
         print()
         print(table(["measure", "mean ± sd (seeds)", f"seed {run.seeds[0]} [95% CI]"], m))
         print()
+        records.append(part_a_record(run, name, ctxs, per_seed, bands, boot, (b_band, b_gap), routers, learned,
+                                     shares, save_record))
         summary.append([name, f"{ctx0.n_train:,} / {len(ctx0.test):,} x {data.n_models}",
                         ms([c.oracle_aiq for c in ctxs]), ms([c.zero_aiq for c in ctxs]),
                         f"{ms([b.lo for b in bands])} - {ms([b.hi for b in bands])}",
@@ -625,6 +650,46 @@ def part_a(run: Runner, names: list[str]) -> None:
                 summary))
     print("\nrouterdc: equal prices, AIQ is a quality and cost measures are degenerate. carrot_openllmv2: no "
           "prompts (task_best only, so no band), oracle inflated by multiple-choice guessing.")
+    return records
+
+
+def part_a_record(run: Runner, name: str, ctxs, per_seed, bands, boot, boot_band_gap, routers, learned, shares,
+                  save_record) -> dict:
+    """One set's Part A figures for ``data/plateau_benchmarks.json`` (aggregates only: no query-level data)."""
+    ctx0, res0 = ctxs[0], per_seed[0]
+    data = run.load(name)
+    b_band, b_gap = boot_band_gap
+    rows = []
+    for r in routers:
+        good = [s[r] for s in per_seed if not s[r].error]
+        if not good:
+            rows.append({"router": r, "error": per_seed[0][r].error})
+            continue
+        if all(g.one_point for g in good):          # one point (best_single): AIQ is not meaningful
+            continue
+        rows.append({"router": r, "learned": r in learned,
+                     "aiq": stat([s[r].aiq if not s[r].error else np.nan for s in per_seed],
+                                 None if res0[r].error else res0[r].aiq,
+                                 None if res0[r].error else pct(boot.aiq(res0[r]))),
+                     "top_share_lam0": stat([s[r].top_share0 if not s[r].error else np.nan for s in per_seed]),
+                     "cost_at_top_quality_per_1k": None if ctx0.equal_costs else stat(
+                         [1e3 * s[r].cost_at_top if not s[r].error else np.nan for s in per_seed])})
+    return {
+        "set": name, "queries": len(data), "models": data.n_models, "train": ctx0.n_train, "test": len(ctx0.test),
+        "split": "predefined" if SETS[name].get("predefined") else f"70/30 stratified by task",
+        "prompts": data.prompts is not None, "equal_prices": bool(ctx0.equal_costs),
+        "top_model": data.models[ctx0.top],
+        "oracle_aiq": stat([c.oracle_aiq for c in ctxs], ctx0.oracle_aiq, pct(boot.oracle)),
+        "zero_aiq": stat([c.zero_aiq for c in ctxs], ctx0.zero_aiq, pct(boot.zero)),
+        "band": stat([b.width for b in bands], bands[0].width, pct(b_band)) if len(learned) > 1 else None,
+        "gap": stat([b.gap for b in bands], bands[0].gap, pct(b_gap)),
+        "best_learned": [max((r for r in learned if not s[r].error), key=lambda r: s[r].aiq) for s in per_seed],
+        "oracle_top_share_lam0": stat([c.oracle_share0 for c in ctxs]),
+        "score_top_share_lam0_min": stat([min(x) for x in shares]),
+        "score_top_share_lam0_max": stat([max(x) for x in shares]),
+        "ranking_saving_at_top_quality": save_record,
+        "routers": rows,
+    }
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -839,6 +904,25 @@ def part_b3(run: Runner, names: list[str], ft_seeds: list[int], ft_train: int) -
 
 
 # ---------------------------------------------------------------------------------------------------------
+def write_json(path: Path, records: list[dict], run: Runner, quick: bool) -> None:
+    import json
+    import platform
+    import sys
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from run_all import cpu
+    doc = {"produced_by": "bench/plateau_real.py, Part A" + (" (--quick)" if quick else ""),
+           "date": time.strftime("%Y-%m-%d", time.gmtime()), "routerkit": rk.__version__,
+           "machine": f"{platform.machine()}, {cpu()}",
+           "seeds": run.seeds, "bootstrap_resamples": run.B,
+           "aiq": "normalised area under the router's hull over the test part's cheapest-to-dearest single-model "
+                  "cost range (routerkit.metrics.aiq); where every model costs the same, the best quality reached",
+           "features": "TF-IDF + SVD-128 fitted on the training prompts (task one-hot added on routerbench_subset)",
+           "intervals": "mean and sd over seeds; seed0 with lo/hi: percentile bootstrap 95% CI over test queries",
+           "sets": records}
+    path.write_text(json.dumps(doc, indent=1) + "\n")
+    print(f"\nPart A figures written to {path}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sets", default=",".join(SETS), help=f"comma-separated, from {', '.join(SETS)}")
@@ -849,6 +933,9 @@ def main() -> None:
                                                         "B2/B3 on 1,500-query subsamples")
     ap.add_argument("--bootstrap", type=int, default=None, help=f"resamples (default {BOOTSTRAP}; --quick 200)")
     ap.add_argument("--ft-seeds", default=None, help="seeds for the finetuned router (default: the first seed)")
+    ap.add_argument("--json", nargs="?", const=str(JSON_OUT), default=None, metavar="PATH",
+                    help=f"write Part A's figures as JSON (default path: {JSON_OUT.relative_to(JSON_OUT.parents[1])}, "
+                         "which notebook 06 reads)")
     ap.add_argument("--ft-train", type=int, default=None, help=f"training queries in Part B3 (default {FT_TRAIN}; "
                                                                  "--quick 300)")
     args = ap.parse_args()
@@ -880,12 +967,15 @@ def main() -> None:
           "1,000 queries.")
     t_all = time.perf_counter()
     timings = []
-    for part, fn in (("A", lambda: part_a(run, present)), ("B1", lambda: part_b1(run, present)),
+    records = []
+    for part, fn in (("A", lambda: records.extend(part_a(run, present))), ("B1", lambda: part_b1(run, present)),
                      ("B2", lambda: part_b2(run, present)), ("B3", lambda: part_b3(run, present, ft_seeds, ft_train))):
         if part in parts:
             t0 = time.perf_counter()
             fn()
             timings.append(f"{part} {time.perf_counter() - t0:.0f} s")
+    if args.json and records:
+        write_json(Path(args.json), records, run, args.quick)
     print(f"\nRun time: {time.perf_counter() - t_all:.0f} s in all ({', '.join(timings)}; MiniLM embedding "
           f"{run.embed_seconds:.0f} s of it, fast once ~/.cache/routerkit/embeddings holds the prompts).")
 

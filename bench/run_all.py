@@ -22,7 +22,7 @@ HERE = Path(__file__).resolve().parent
 # the plateau on every real data set, the decision-aware map, the notebooks.
 BENCHMARKS = [["bench_startup.py"], ["bench_world.py"], ["bench_metrics.py"], ["bench_routers.py", "--n", "30000"],
               ["bench_routers.py"], ["bench_threads.py"], ["bench_scale.py"], ["bench_encoders.py"], ["fidelity.py"],
-              ["plateau_real.py"], ["decision_map.py"], ["notebooks.py"]]
+              ["plateau_real.py", "--json"], ["decision_map.py"], ["notebooks.py"]]
 
 
 # CPU flags that decide which numeric kernels are fast (timings elsewhere mean little without them)

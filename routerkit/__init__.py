@@ -11,6 +11,7 @@ import importlib
 
 from routerkit.data import RoutingData, leave_task_out, predefined_split, subsample, train_test_split
 from routerkit import metrics, sanity
+from routerkit.benchmarks import plateau_benchmarks
 from routerkit.evaluate import evaluate
 from routerkit.loaders import fetch_routerbench, load_dataset, load_long, load_routerbench
 from routerkit.notebook import setup_notebook
@@ -29,6 +30,7 @@ __all__ = [
     "plots",
     "widgets",
     "evaluate",
+    "plateau_benchmarks",
     "RoutingData",
     "train_test_split",
     "leave_task_out",

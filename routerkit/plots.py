@@ -22,7 +22,8 @@ from routerkit.data import RoutingData
 from routerkit.evaluate import SHARE_PREFIX
 from routerkit.notebook import MAX_CHART_ROWS
 
-__all__ = ["frontier", "collapse", "routing_mix", "solved_by_k", "win_loss", "learning_curve", "score_error",
+__all__ = ["frontier", "collapse", "routing_mix", "solved_by_k", "win_loss", "plateau", "learning_curve",
+           "score_error",
            "theme", "COST_TITLE", "QUALITY_TITLE", "BUDGET_TITLE"]
 
 # Tableau 10 then the light half of Tableau 20: distinct hues first, so a handful of routers never share one.
@@ -325,6 +326,78 @@ def win_loss(table_or_choices: pd.DataFrame | Mapping[str, Any], data: RoutingDa
         color=alt.condition(alt.datum.share > top / 2, alt.value("white"), alt.value("black")))
     return (cells + text).properties(
         title=alt.Title("Paired wins", subtitle="Wins that cancel both ways: routers differ by chance, not skill"))
+
+
+# -- the plateau -------------------------------------------------------------------------------------------------
+_PLATEAU_REFERENCES = {"oracle": ORACLE, "zero": ZERO, ZERO: ZERO, "zero router": ZERO}
+
+
+def plateau(table: pd.DataFrame, title: str = "The routing plateau", subtitle: str | None = None,
+            width: int = 420) -> alt.Chart:
+    """Each router's AIQ as a dot (with its interval where given) between the zero router and the oracle.
+
+    ``table`` has one row per router: ``router`` and ``aiq``, optionally ``lo`` and ``hi`` (an interval, e.g. a
+    bootstrap CI), ``group`` (colours the dots, e.g. "learned" / "baseline") and ``set`` (one panel per data
+    set, each with its own AIQ axis). The rows named ``"oracle"`` and ``"zero"`` (or ``"zero router"``) are
+    drawn as dashed reference rules in their panel. Routers are sorted by AIQ within a panel. Dots, not bars:
+    AIQs sit far from 0, and a bar would have to start at a cut-off axis.
+    """
+    if not isinstance(table, pd.DataFrame) or not {"router", "aiq"} <= set(table.columns):
+        got = list(table.columns) if isinstance(table, pd.DataFrame) else type(table).__name__
+        raise ValueError(f"plateau: expected a DataFrame with columns 'router' and 'aiq'; got {got}")
+    frame = table.copy()
+    frame["router"] = frame["router"].astype(str)
+    frame["aiq"] = pd.to_numeric(frame["aiq"], errors="coerce")
+    if frame["aiq"].isna().any():
+        raise ValueError(f"plateau: 'aiq' must be a number on every row; missing for "
+                         f"{frame.loc[frame['aiq'].isna(), 'router'].tolist()}")
+    faceted = "set" in frame.columns
+    if not faceted:
+        frame["set"] = ""
+    for col in ("lo", "hi"):
+        if col not in frame.columns:
+            frame[col] = np.nan
+    frame["reference"] = frame["router"].map(_PLATEAU_REFERENCES)
+    refs = frame[frame["reference"].notna()].copy()
+    refs["label"] = refs["reference"].map({ORACLE: "oracle", ZERO: "zero router"})
+    dots = frame[frame["reference"].isna()].copy()
+    if dots.empty:
+        raise ValueError("plateau: the table has reference rows only; add at least one router")
+    dots["group"] = dots["group"].astype(str) if "group" in dots.columns else "router"
+    dots["rank"] = dots.groupby("set")["aiq"].rank(ascending=False, method="first")
+    rows = pd.concat([dots.assign(layer="router"), refs.assign(layer="reference")], ignore_index=True)
+    rows["set"] = pd.Categorical(rows["set"], categories=list(dict.fromkeys(frame["set"])))
+    rows = rows[["set", "router", "aiq", "lo", "hi", "group", "label", "layer", "rank"]]
+    rows[["label", "group"]] = rows[["label", "group"]].fillna("")
+
+    x_title = _TITLES["aiq"]
+    x = alt.X("aiq:Q", title=x_title, scale=alt.Scale(zero=False, nice=False, padding=12))
+    y = alt.Y("router:N", title=None, sort=alt.EncodingSortField("rank", order="ascending"))
+    groups = sorted(dots["group"].unique())
+    color = alt.Color("group:N", title=None, scale=alt.Scale(domain=groups, range=PALETTE[:len(groups)]),
+                      legend=alt.Legend(orient="bottom") if len(groups) > 1 else None)
+    tip = [alt.Tooltip("router:N"), alt.Tooltip("aiq:Q", format=".3f"), alt.Tooltip("lo:Q", format=".3f"),
+           alt.Tooltip("hi:Q", format=".3f")]
+
+    def panel(name: str, rows: pd.DataFrame) -> alt.LayerChart:
+        base = alt.Chart(rows)
+        routers = base.transform_filter(alt.datum.layer == "router")
+        references = base.transform_filter(alt.datum.layer == "reference")
+        layers = [routers.mark_rule(strokeWidth=2, opacity=0.6).encode(
+                      alt.X("lo:Q", title=x_title), alt.X2("hi:Q"), y, color, tooltip=tip)
+                  .transform_filter("isValid(datum.lo) && isValid(datum.hi)"),
+                  routers.mark_point(filled=True, size=60, opacity=1).encode(x, y, color, tooltip=tip),
+                  references.mark_rule(color="black", strokeDash=[4, 3]).encode(
+                      x, tooltip=[alt.Tooltip("label:N", title="reference"), alt.Tooltip("aiq:Q", format=".3f")]),
+                  references.mark_text(align="center", baseline="bottom", y=-4, fontSize=10).encode(x, text="label:N")]
+        n = int((rows["layer"] == "router").sum())
+        chart = alt.layer(*layers).properties(width=width, height=24 * n)
+        return chart.properties(title=alt.Title(name, fontSize=13)) if faceted else chart
+
+    panels = [panel(name, part) for name, part in rows.groupby("set", sort=False)]
+    chart = panels[0] if len(panels) == 1 else alt.vconcat(*panels, spacing=28)
+    return chart.properties(title=alt.Title(title, subtitle=subtitle or (
+        "AIQ per router; line: interval; dashed: zero router (random mixing) and oracle")))
 
 
 # -- learning curves and score errors -------------------------------------------------------------------------

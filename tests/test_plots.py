@@ -246,3 +246,39 @@ def test_big_data_is_aggregated_not_embedded():
     assert inline_rows(out) < 400  # the exact oracle frontier has ~12k vertices here
     pred = np.clip(big.truth + 0.1, 0, 1)
     assert inline_rows(spec(plots.score_error(pred, big))) <= 20 * 20 + 20 + 2
+
+
+def test_plateau_draws_dots_intervals_and_references_per_set():
+    table = pd.DataFrame({
+        "set": ["a", "a", "a", "a", "b", "b", "b"],
+        "router": ["oracle", "zero", "knn", "task_best", "oracle", "zero router", "task_best"],
+        "aiq": [0.95, 0.80, 0.83, 0.85, 0.90, 0.50, 0.55],
+        "lo": [np.nan, np.nan, 0.81, 0.84, np.nan, np.nan, np.nan],
+        "hi": [np.nan, np.nan, 0.85, 0.86, np.nan, np.nan, np.nan]})
+    chart = plots.plateau(table)
+    out = spec(chart)
+    json.loads(chart.to_json())                 # strict JSON: a missing interval is null, never NaN
+    assert [p["title"]["text"] for p in out["vconcat"]] == ["a", "b"]
+    for panel, n_routers in zip(out["vconcat"], (2, 1)):
+        rows = pd.DataFrame(out["datasets"][panel["data"]["name"]])
+        dots = rows[rows["layer"] == "router"].sort_values("rank")
+        assert len(dots) == n_routers and dots["aiq"].is_monotonic_decreasing
+        assert sorted(rows.loc[rows["layer"] == "reference", "label"]) == ["oracle", "zero router"]
+        assert panel["height"] == 24 * n_routers
+        kinds = [v["mark"]["type"] for v in panel["layer"]]
+        assert kinds == ["rule", "point", "rule", "text"]
+        assert all("tooltip" in v["encoding"] for v in panel["layer"] if v["mark"]["type"] != "text")
+        assert {v["encoding"]["x"]["title"] for v in panel["layer"]} == {"AIQ (mean quality over the cost range, 0-1)"}
+    one = spec(plots.plateau(table[table["set"] == "a"].drop(columns="set")))
+    assert "vconcat" not in one and len(one["layer"]) == 4
+
+
+@pytest.mark.parametrize("table, message", [
+    (pd.DataFrame({"router": ["knn"]}), "columns 'router' and 'aiq'"),
+    ({"router": ["knn"], "aiq": [0.8]}, "columns 'router' and 'aiq'"),
+    (pd.DataFrame({"router": ["knn", "mlp"], "aiq": [0.8, "n/a"]}), r"missing for \['mlp'\]"),
+    (pd.DataFrame({"router": ["oracle", "zero"], "aiq": [0.9, 0.8]}), "reference rows only"),
+])
+def test_plateau_rejects_bad_tables(table, message):
+    with pytest.raises(ValueError, match=message):
+        plots.plateau(table)
