@@ -2,20 +2,22 @@
 
 Each notebook is executed, then made static: every altair chart (a Vega-Lite output) is drawn to SVG on the
 spot with vl-convert (no browser, no CDN), and every widget is replaced by a note (each widget in the series
-is followed by a static call that shows the same result). nbconvert renders the pages; an index links them.
+is followed by a static call that shows the same result). Links between notebooks point at their pages.
+nbconvert renders the pages; an index links them.
 """
 from __future__ import annotations
 
 import argparse
 import html
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Iterable, Sequence
 
 import nbformat
 
-__all__ = ["static_outputs", "build_book", "main"]
+__all__ = ["static_outputs", "page_links", "build_book", "main"]
 
 VEGALITE_PREFIX = "application/vnd.vegalite.v"
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
@@ -65,6 +67,17 @@ def static_outputs(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
+_NOTEBOOK_LINK = re.compile(r"\]\((\d\d_[\w-]+)\.ipynb(#[^)\s]*)?\)")
+
+
+def page_links(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Point markdown links between notebooks (``](01_x.ipynb#Part)``) at the book's pages (``01_x.html``)."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = _NOTEBOOK_LINK.sub(lambda m: f"]({m.group(1)}.html{m.group(2) or ''})", cell.source)
+    return nb
+
+
 def _title(nb: nbformat.NotebookNode, fallback: str) -> str:
     for cell in nb.cells:
         if cell.cell_type == "markdown":
@@ -96,6 +109,7 @@ def build_book(notebooks: Iterable[str | Path], out_dir: str | Path, execute: bo
             NotebookClient(nb, timeout=timeout, kernel_name="python3",
                            resources={"metadata": {"path": str(source.parent)}}).execute()
         static_outputs(nb)
+        page_links(nb)
         body, _ = exporter.from_notebook_node(nb)
         page = out / f"{source.stem}.html"
         page.write_text(body, encoding="utf-8")

@@ -7,7 +7,7 @@ import altair as alt
 import nbformat
 import pandas as pd
 
-from routerkit.book import WIDGET_NOTE, build_book, static_outputs
+from routerkit.book import WIDGET_NOTE, build_book, page_links, static_outputs
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -43,3 +43,13 @@ def test_one_page_builds_with_its_chart_inline(tmp_path):
     assert "application/vnd.vegalite" not in page  # nothing left for a JavaScript renderer to fetch
     scripts = re.findall(r'<script[^>]*src="([^"]+)"', page)
     assert all("mathjax" in s for s in scripts), scripts  # only MathJax, for the formulas, when online
+
+
+def test_links_between_notebooks_point_at_book_pages():
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
+        "See the [glossary](00_start_here.ipynb#Glossary), [notebook 03](03_predictability_bottleneck.ipynb) "
+        "and [a site](https://example.org/x.ipynb)."), nbformat.v4.new_code_cell("'00_start_here.ipynb'")])
+    page_links(nb)
+    assert nb.cells[0].source == ("See the [glossary](00_start_here.html#Glossary), [notebook 03]"
+                                  "(03_predictability_bottleneck.html) and [a site](https://example.org/x.ipynb).")
+    assert nb.cells[1].source == "'00_start_here.ipynb'"
