@@ -282,3 +282,68 @@ def test_plateau_draws_dots_intervals_and_references_per_set():
 def test_plateau_rejects_bad_tables(table, message):
     with pytest.raises(ValueError, match=message):
         plots.plateau(table)
+
+
+# -- drawn, not only specified: every mark of every chart lands inside its view ---------------------------------
+_DRAWN = ("symbol", "rect", "rule", "line", "area", "trail")
+
+
+def marks_outside(chart, tol: float = 1.0) -> list[str]:
+    """Render ``chart`` with Vega (vl-convert's scenegraph) and list every drawn mark (text excepted) whose
+    coordinates fall outside the view it belongs to: a bar past its axis, a point above 100%."""
+    import vl_convert as vlc
+
+    bad: list[str] = []
+
+    def check(mark: dict, width: float, height: float) -> None:
+        for item in mark.get("items", []):
+            for key, limit in (("x", width), ("x2", width), ("y", height), ("y2", height)):
+                v = item.get(key)
+                if v is not None and not (-tol <= v <= limit + tol):
+                    bad.append(f"{mark.get('name')} ({mark['marktype']}): {key}={v:.1f} outside [0, {limit:.0f}]")
+
+    def walk(node: dict) -> None:
+        for item in node.get("items", []):
+            width, height = item.get("width") or 0, item.get("height") or 0
+            for child in item.get("items", []) if isinstance(item, dict) else []:
+                if child.get("role") == "mark" and child.get("marktype") in _DRAWN and width > 0 and height > 0:
+                    check(child, width, height)
+                elif child.get("marktype") == "group":
+                    walk(child)
+
+    walk(vlc.vegalite_to_scenegraph(chart.to_json())["scenegraph"])
+    return bad
+
+
+def all_charts(world):
+    test, routers, curves, choices = world
+    frame = pd.DataFrame({"router": np.repeat(["knn", "linear"], 3), "n_train": np.tile([100, 300, 1000], 2),
+                          "aiq": np.linspace(0.80, 0.86, 6)})
+    table = pd.DataFrame({"router": ["oracle", "zero", "knn", "task_best"], "aiq": [0.95, 0.80, 0.83, 0.85],
+                          "lo": [np.nan, np.nan, 0.81, 0.84], "hi": [np.nan, np.nan, 0.85, 0.86]})
+    return {
+        "frontier": plots.frontier(curves, test, target=float(test.scores.mean(axis=0).max())),
+        "collapse": plots.collapse(curves, data=test),
+        "collapse by cost": plots.collapse(curves, data=test, x="cost"),
+        "routing_mix": plots.routing_mix(curves, router="linear"),
+        "solved_by_k": plots.solved_by_k(choices, test),
+        "win_loss": plots.win_loss(choices, test),
+        "learning_curve": plots.learning_curve(frame, references={"oracle": 0.975, "zero router": 0.823}),
+        "score_error": plots.score_error(routers["linear"].predict(test), test),
+        "plateau": plots.plateau(table),
+        "plateau per set": plots.plateau(pd.concat([table.assign(set="a"), table.assign(set="b", aiq=table.aiq - 0.3,
+                                                                                       lo=table.lo - 0.3,
+                                                                                       hi=table.hi - 0.3)])),
+    }
+
+
+def test_every_chart_draws_its_marks_inside_its_scales(world):
+    problems = {name: bad for name, chart in all_charts(world).items() if (bad := marks_outside(chart))}
+    assert not problems, problems
+
+
+def test_the_bounds_check_catches_a_bar_past_its_axis():
+    frame = pd.DataFrame({"router": ["a", "b"], "aiq": [0.3, 0.9]})
+    clipped = alt.Chart(frame).mark_bar().encode(alt.X("aiq:Q", scale=alt.Scale(domain=[0.5, 1.0])), y="router:N")
+    assert marks_outside(clipped)
+    assert not marks_outside(alt.Chart(frame).mark_bar().encode(x="aiq:Q", y="router:N"))
