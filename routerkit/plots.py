@@ -111,9 +111,23 @@ def _quality_y(field: str = "quality") -> alt.Y:
     return alt.Y(f"{field}:Q", title=QUALITY_TITLE, scale=alt.Scale(zero=False))
 
 
-def _budget_x() -> alt.X:
-    # symlog shows lam = 0 (the largest budget) next to budgets spread over decades
-    return alt.X("lam:Q", title=BUDGET_TITLE, scale=alt.Scale(type="symlog", reverse=True))
+_BUDGET_DECADES = 6
+
+
+def _budget_x(lams) -> alt.X:
+    """The budget axis: symlog, so lam = 0 (the largest budget) sits next to budgets spread over decades, with
+    a tick at 0 and at each power of ten up to the largest budget (at most ``_BUDGET_DECADES`` of them, the
+    linear part of the scale below the smallest), so labels spread over the whole axis."""
+    lams = np.asarray(lams, dtype=float)
+    positive = lams[np.isfinite(lams) & (lams > 0)]
+    if positive.size == 0:
+        return alt.X("lam:Q", title=BUDGET_TITLE, scale=alt.Scale(type="symlog", reverse=True))
+    top = int(np.floor(np.log10(positive.max())))
+    low = max(int(np.floor(np.log10(positive.min()))), top - _BUDGET_DECADES + 1)
+    ticks = [0.0] + [10.0 ** k for k in range(low, top + 1)]
+    return alt.X("lam:Q", title=BUDGET_TITLE,
+                 scale=alt.Scale(type="symlog", constant=10.0 ** low, reverse=True, nice=False),
+                 axis=alt.Axis(values=ticks, format=",.2~r", labelOverlap=True))
 
 
 _CURVE_TOOLTIP = [
@@ -224,7 +238,7 @@ def collapse(curves: pd.DataFrame, oracle: pd.DataFrame | None = None, data: Rou
         frames.append(_check_curves(oracle, "collapse (oracle)").assign(router=ORACLE))
     points = _thin(_points(pd.concat(frames, ignore_index=True)), MAX_CHART_ROWS, by="router")
     names = list(pd.unique(points["router"]))
-    xenc = _budget_x() if x == "lam" else _cost_x(bool((points["cost_1k"] > 0).all()))
+    xenc = _budget_x(points["lam"]) if x == "lam" else _cost_x(bool((points["cost_1k"] > 0).all()))
     return alt.Chart(points).mark_line(point=True).encode(
         xenc,
         alt.Y("top_share:Q", title="Top-model call rate (% of queries)", axis=alt.Axis(format="%"),
@@ -263,8 +277,9 @@ def routing_mix(curve: pd.DataFrame, router: str | None = None) -> alt.Chart:
     long = long.drop(columns="cost")
     name = str(one["router"].iloc[0])
     return alt.Chart(long).mark_area(interpolate="step-after", opacity=0.9).encode(
-        _budget_x(),
-        alt.Y("share:Q", title=SHARE_TITLE, stack="zero", axis=alt.Axis(format="%")),
+        _budget_x(long["lam"]),
+        alt.Y("share:Q", title=SHARE_TITLE, stack="zero", axis=alt.Axis(format="%"),
+              scale=alt.Scale(domain=[0, 1], nice=False)),
         alt.Color("model:N", title="Model", sort=models, scale=alt.Scale(scheme="tableau20")),
         order=alt.Order("stack:Q"),
         tooltip=[alt.Tooltip("model:N"), alt.Tooltip("share:Q", format=".1%"),

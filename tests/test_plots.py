@@ -141,7 +141,12 @@ def test_collapse_plots_top_share_with_the_oracle(world):
     check_axes(from_data)
     enc = from_data["encoding"]
     assert enc["y"]["field"] == "top_share" and "%" in enc["y"]["title"]
-    assert enc["x"]["field"] == "lam" and enc["x"]["scale"] == {"type": "symlog", "reverse": True}
+    assert enc["x"]["field"] == "lam" and enc["x"]["scale"]["type"] == "symlog" and enc["x"]["scale"]["reverse"]
+    # ticks at 0 and at powers of ten across the budgets, so labels spread over the axis
+    ticks = enc["x"]["axis"]["values"]
+    top = max(curves["lam"].max(), metrics.oracle_curve(test)["lam"].max())   # the oracle is drawn too
+    assert ticks[0] == 0 and all(b == 10 * a for a, b in zip(ticks[1:], ticks[2:]))
+    assert ticks[-1] <= top < 10 * ticks[-1] and len(ticks) <= 1 + plots._BUDGET_DECADES
     assert "λ" in enc["x"]["title"]
     rows = pd.DataFrame(from_data["datasets"][from_data["data"]["name"]])
     assert list(pd.unique(rows["router"])) == ["task_best", "linear", "knn", "oracle"]
