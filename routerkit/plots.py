@@ -150,7 +150,8 @@ def _model_labels(models: pd.DataFrame, x: alt.X, y: alt.Y) -> list[alt.Chart]:
 
 # -- the frontier ---------------------------------------------------------------------------------------------
 def frontier(curves: pd.DataFrame | None, data: RoutingData, target: float | None = None,
-             log_cost: bool | None = None, title: str = "Cost-quality frontier") -> alt.LayerChart:
+             log_cost: bool | None = None, title: str = "Cost-quality frontier",
+             target_label: str = "target quality") -> alt.LayerChart:
     """Routers on the cost-quality plane, against single models, the zero router and the oracle.
 
     Parameters
@@ -163,7 +164,8 @@ def frontier(curves: pd.DataFrame | None, data: RoutingData, target: float | Non
         The queries the curves were measured on: single models (labelled points), the zero router (their
         non-decreasing convex hull: random mixing of whole models), the oracle's frontier and its point.
     target : float, optional
-        A target quality, drawn as a horizontal rule (e.g. the top model's quality).
+        A target quality, drawn as a labelled horizontal rule (e.g. the top model's quality, with
+        ``target_label="top model's quality"``).
     log_cost : bool, optional
         Log cost axis (default: when every cost is positive; cheap models differ by decades).
     """
@@ -205,12 +207,15 @@ def frontier(curves: pd.DataFrame | None, data: RoutingData, target: float | Non
     if not routers.empty:
         layers.append(alt.Chart(routers).mark_line(point=True).encode(
             x, y, color, order=alt.Order("lam:Q", sort="descending"), tooltip=_CURVE_TOOLTIP))
+    subtitle = "Single models (grey), zero router (dashed), oracle (black)"
     if target is not None:
-        rule = pd.DataFrame({"quality": [float(target)], "label": [f"target {float(target):.3f}"]})
+        rule = pd.DataFrame({"quality": [float(target)], "label": [f"{target_label} {float(target):.3f}"]})
         layers.append(alt.Chart(rule).mark_rule(color="#b22222", strokeDash=[2, 2]).encode(
-            y, tooltip=[alt.Tooltip("label:N", title="target quality")]))
-    return alt.layer(*layers).properties(
-        title=alt.Title(title, subtitle="Single models (grey), zero router (dashed), oracle (black)"))
+            y, tooltip=[alt.Tooltip("label:N", title="target")]))
+        layers.append(alt.Chart(rule).mark_text(align="left", baseline="bottom", x=4, dy=-3, fontSize=10,
+                                                color="#b22222").encode(y, text="label:N"))
+        subtitle += f", {target_label} (red, dotted)"
+    return alt.layer(*layers).properties(title=alt.Title(title, subtitle=subtitle))
 
 
 # -- collapse and the routing mix -----------------------------------------------------------------------------
@@ -465,8 +470,9 @@ def learning_curve(frame: pd.DataFrame, x: str = "n_train", y: str = "aiq", colo
                                                                  alt.Tooltip(f"{y}:Q", format=".3f")])
         layers += [rules.mark_rule(color="black", strokeDash=[4, 3]),
                    rules.mark_text(align="left", x=4, dy=-6, fontSize=10).encode(text="reference:N")]
-    return alt.layer(*layers).properties(
-        title=alt.Title("Learning curve", subtitle="Mean over runs; band: min to max"))
+    runs = int(stats["runs"].max())
+    subtitle = f"Mean over up to {runs} runs; band: min to max over runs" if runs > 1 else "One run per point"
+    return alt.layer(*layers).properties(title=alt.Title("Learning curve", subtitle=subtitle))
 
 
 def score_error(predicted, data: RoutingData, bins: int = 20, name: str | None = None) -> alt.LayerChart:

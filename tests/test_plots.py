@@ -219,6 +219,9 @@ def test_learning_curve_averages_runs_and_draws_references():
     row = rows[(rows["router"] == "knn") & (rows["n_train"] == 100)].iloc[0]
     assert (row["aiq"], row["low"], row["high"]) == pytest.approx((knn100.mean(), knn100.min(), knn100.max()))
     assert line["encoding"]["x"]["scale"]["type"] == "log"
+    assert out["title"]["subtitle"].startswith("Mean over up to 2 runs")
+    single = spec(plots.learning_curve(frame.drop_duplicates(["router", "n_train"])))
+    assert single["title"]["subtitle"] == "One run per point"      # no band promised where none is drawn
     assert "rule" in marks(out)
     linear = spec(plots.learning_curve(frame.rename(columns={"n_train": "epochs"}), x="epochs",
                                        x_title="Fine-tuning epochs (count)"))
