@@ -160,6 +160,37 @@ def _router_names(spec: str) -> list[str]:
     return names
 
 
+def _router_params(specs: Sequence[str] | None, names: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """``--param ROUTER.NAME=VALUE`` options as ``{router: {name: value}}``; a value is read as a Python literal
+    (number, True/False/None, quoted text) where it is one, else kept as text."""
+    import ast
+
+    from routerkit import routers as rk_routers
+
+    out: dict[str, dict[str, Any]] = {}
+    for spec in specs or []:
+        key, sep, raw = spec.partition("=")
+        router, dot, name = key.strip().partition(".")
+        if not (sep and dot and router and name):
+            raise UsageError(f"--param {spec!r}: write ROUTER.NAME=VALUE, e.g. finetuned.max_train=500")
+        if router not in names:
+            raise UsageError(f"--param {spec!r}: router {router!r} is not among --routers ({', '.join(names)})")
+        params = rk_routers.make(router).get_params()
+        if name not in params:
+            raise UsageError(f"--param {spec!r}: {router} has no parameter {name!r}{_closest(name, list(params))} "
+                             f"(it has: {', '.join(sorted(params))})")
+        try:
+            value = ast.literal_eval(raw.strip())
+        except (ValueError, SyntaxError):
+            value = raw.strip()
+        try:
+            rk_routers.make(router, **{name: value})
+        except (TypeError, ValueError) as exc:
+            raise UsageError(f"--param {spec!r}: {exc}") from None
+        out.setdefault(router, {})[name] = value
+    return out
+
+
 def _check_single_models(names: Sequence[str], data: RoutingData) -> None:
     for n in names:
         if n.startswith("single:") and n[len("single:"):] not in data.models:
@@ -251,7 +282,7 @@ def _sweep(name: str, router, test: RoutingData) -> tuple[Any, float, float]:
 
 def run_evaluation(data: RoutingData, router_names: Sequence[str], test_size: float = 0.3, seed: int = 0,
                    progress: Stages | None = None, skip_unusable: bool = False,
-                   stratify: bool = True) -> dict[str, Any]:
+                   stratify: bool = True, params: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     """Split, fit each router, sweep budgets on the test part; the summary documented in the README.
 
     Costs are mean USD per query and quality is mean score, both on the test part. ``best_single`` is the
@@ -261,7 +292,8 @@ def run_evaluation(data: RoutingData, router_names: Sequence[str], test_size: fl
     is None, like a single model's (unless every model has the same mean cost: then AIQ is a quality).
     Routers that read the query need features or prompts, and those that read the prompt text need prompts:
     otherwise they are an error, or skipped (listed in ``skipped`` with the reason) when ``skip_unusable``.
-    ``progress`` announces each stage.
+    ``progress`` announces each stage. ``params`` sets hyperparameters per router (``{"finetuned":
+    {"max_train": 500}}``), after the seed.
     """
     from routerkit import routers as rk_routers
 
@@ -300,9 +332,17 @@ def run_evaluation(data: RoutingData, router_names: Sequence[str], test_size: fl
         router = rk_routers.make(name)
         if "random_state" in router.get_params():
             router.set_params(random_state=seed)
+        given = (params or {}).get(name, {})
+        router.set_params(**given)
         with stages.stage(f"fit {name} on {len(train):,} queries"):
             start = time.perf_counter()
-            router.fit(train)
+            try:
+                router.fit(train)
+            except ValueError as exc:       # the router rejects a value set with --param: a usage error
+                if not given:
+                    raise
+                raise UsageError(f"{name} with --param {', '.join(f'{k}={v!r}' for k, v in given.items())}: "
+                                 f"{_first_line(exc)}") from None
             fit_seconds = time.perf_counter() - start
         with stages.stage(f"route {len(test):,} test queries with {name} and sweep the budget"):
             frame, route_seconds, sweep_seconds = _sweep(name, router, test)
@@ -319,6 +359,8 @@ def run_evaluation(data: RoutingData, router_names: Sequence[str], test_size: fl
             "route_seconds": round(route_seconds, 3),
             "sweep_seconds": round(sweep_seconds, 3),
         }
+        if given:
+            result["routers"][name]["params"] = dict(given)
     return result
 
 
@@ -515,6 +557,9 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--routers", default="all",
                     help="comma-separated registry names, or 'all' (every router but 'finetuned', which fine-tunes "
                          "MiniLM for CPU minutes: name it to run it)")
+    ev.add_argument("--param", action="append", metavar="ROUTER.NAME=VALUE",
+                    help="set a router's hyperparameter, e.g. finetuned.max_train=500 or finetuned.epochs=1 "
+                         "(repeatable)")
     ev.add_argument("--test-size", type=_test_size, default=0.3,
                     help="a fraction in (0, 1), or a whole number of test queries")
     ev.add_argument("--no-stratify", action="store_true",
@@ -545,8 +590,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         _warn_if_mostly_dropped(data)
         with stages.stage("load the routers (torch, scikit-learn)"):
             names = _router_names(args.routers)
+            params = _router_params(args.param, names)
         result = run_evaluation(data, names, args.test_size, args.seed, progress=stages,
-                                skip_unusable=args.routers.strip() == "all", stratify=not args.no_stratify)
+                                skip_unusable=args.routers.strip() == "all", stratify=not args.no_stratify,
+                                params=params)
         stages.close()
         if out is not None:   # before the table, so a closed pipe on stdout cannot lose it
             _write_json(out, result)

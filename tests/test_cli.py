@@ -47,7 +47,8 @@ SCHEMA = {
                            "quality_at_best_single_cost": {"type": ["number", "null"]},
                            "cost_at_best_single_quality": {"type": ["number", "null"]},
                            "top_model_share_max_budget": NUMBER, "fit_seconds": NUMBER,
-                           "route_seconds": NUMBER, "sweep_seconds": NUMBER}}},
+                           "route_seconds": NUMBER, "sweep_seconds": NUMBER,
+                           "params": {"type": "object"}}}},
     },
 }
 
@@ -374,3 +375,18 @@ def test_a_count_of_test_queries_is_met_exactly_and_no_stratify(long_csv, tmp_pa
     assert json.loads(out.read_text())["split"]["stratified_by_task"] is False
     assert main(["evaluate", "--data", str(path), "--sep", ";;"]) == 2
     assert "argument --sep: must be one character" in one_line_error(capsys)
+
+
+def test_param_sets_a_routers_hyperparameters_and_bad_ones_are_usage_errors(long_csv, tmp_path, capsys):
+    path, _ = long_csv
+    out = tmp_path / "p.json"
+    assert main(["evaluate", "--data", str(path), "--routers", "task_best,knn", "--param", "knn.k=3",
+                 "--json", str(out), "--progress", "off"]) == 0
+    routers = json.loads(out.read_text())["routers"]
+    assert routers["knn"]["params"] == {"k": 3} and "params" not in routers["task_best"]
+    capsys.readouterr()
+    for param, message in [("knn.k", "write ROUTER.NAME=VALUE"), ("mlp.epochs=2", "router 'mlp' is not among"),
+                           ("knn.kk=3", "knn has no parameter 'kk'"), ("knn.k=-1", "knn with --param k=-1")]:
+        assert main(["evaluate", "--data", str(path), "--routers", "task_best,knn", "--param", param,
+                     "--progress", "off"]) == 2, param
+        assert message in one_line_error(capsys), param
