@@ -244,12 +244,16 @@ def collapse(curves: pd.DataFrame, oracle: pd.DataFrame | None = None, data: Rou
     points = _thin(_points(pd.concat(frames, ignore_index=True)), MAX_CHART_ROWS, by="router")
     names = list(pd.unique(points["router"]))
     xenc = _budget_x(points["lam"]) if x == "lam" else _cost_x(bool((points["cost_1k"] > 0).all()))
-    return alt.Chart(points).mark_line(point=True).encode(
+    # Steps, not slopes, on the budget axis: a router's choices change only at breakpoints, and from the
+    # smallest one down to lam = 0 they are its lam = 0 choices (the path runs from lam = 0 upwards)
+    mark = alt.Chart(points).mark_line(point=True, interpolate="step-after") if x == "lam" else \
+        alt.Chart(points).mark_line(point=True)
+    return mark.encode(
         xenc,
         alt.Y("top_share:Q", title="Top-model call rate (% of queries)", axis=alt.Axis(format="%"),
               scale=alt.Scale(domain=[0, 1])),
         alt.Color("router:N", title="Router", scale=_router_colors(names), sort=names),
-        order=alt.Order("lam:Q", sort="descending"),
+        order=alt.Order("lam:Q", sort="ascending" if x == "lam" else "descending"),
         tooltip=_CURVE_TOOLTIP,
     ).properties(title=alt.Title("Routing collapse", subtitle="Share of queries sent to each router's top model"))
 
