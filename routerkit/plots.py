@@ -399,7 +399,8 @@ def plateau(table: pd.DataFrame, title: str = "The routing plateau", subtitle: s
     y = alt.Y("router:N", title=None, sort=alt.EncodingSortField("rank", order="ascending"))
     groups = sorted(dots["group"].unique())
     color = alt.Color("group:N", title=None, scale=alt.Scale(domain=groups, range=PALETTE[:len(groups)]),
-                      legend=alt.Legend(orient="bottom") if len(groups) > 1 else None)
+                      legend=alt.Legend(orient="bottom", symbolOpacity=1, symbolType="circle")
+                      if len(groups) > 1 else None)
     tip = [alt.Tooltip("router:N"), alt.Tooltip("aiq:Q", format=".3f"), alt.Tooltip("lo:Q", format=".3f"),
            alt.Tooltip("hi:Q", format=".3f")]
 
@@ -456,10 +457,15 @@ def learning_curve(frame: pd.DataFrame, x: str = "n_train", y: str = "aiq", colo
     x_title = x_title or _TITLES.get(x, x)
     if not log_x:
         x_title = x_title.replace(", log scale", "")
-    xenc = alt.X(f"{x}:Q", title=x_title, scale=alt.Scale(type="log" if log_x else "linear", zero=False))
+    # on a log axis, ticks at the measured values only: default log ticks crowd (3,000 next to 4,000)
+    ticks = sorted(stats[x].unique()) if log_x and stats[x].nunique() <= 12 else None
+    xenc = alt.X(f"{x}:Q", title=x_title, scale=alt.Scale(type="log" if log_x else "linear", zero=False, nice=False),
+                 axis=alt.Axis(values=[float(t) for t in ticks], labelOverlap=True) if ticks else alt.Undefined)
     y_title = y_title or _TITLES.get(y, y)
     yenc = alt.Y(f"{y}:Q", title=y_title, scale=alt.Scale(zero=False))
-    cenc = alt.Color(f"{color}:N", title=color.replace("_", " ").capitalize())
+    # full-strength swatches: the legend is shared with the bands' pale fill
+    cenc = alt.Color(f"{color}:N", title=color.replace("_", " ").capitalize(),
+                     legend=alt.Legend(symbolOpacity=1, symbolType="circle"))
     tooltip = [alt.Tooltip(f"{color}:N"), alt.Tooltip(f"{x}:Q", format=".3g"), alt.Tooltip(f"{y}:Q", format=".3f"),
                alt.Tooltip("low:Q", title="min over runs", format=".3f"),
                alt.Tooltip("high:Q", title="max over runs", format=".3f"), alt.Tooltip("runs:Q")]

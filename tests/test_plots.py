@@ -220,6 +220,7 @@ def test_learning_curve_averages_runs_and_draws_references():
     assert (row["aiq"], row["low"], row["high"]) == pytest.approx((knn100.mean(), knn100.min(), knn100.max()))
     assert line["encoding"]["x"]["scale"]["type"] == "log"
     assert out["title"]["subtitle"].startswith("Mean over up to 2 runs")
+    assert line["encoding"]["x"]["axis"]["values"] == [100, 300, 1000]     # the measured sizes, nothing crowded
     single = spec(plots.learning_curve(frame.drop_duplicates(["router", "n_train"])))
     assert single["title"]["subtitle"] == "One run per point"      # no band promised where none is drawn
     assert "rule" in marks(out)
