@@ -41,7 +41,7 @@ import pandas as pd
 
 from routerkit.data import RoutingData
 from routerkit.decision import _walk, check_lams, decide, lam_grid
-from routerkit.evaluate import SHARE_PREFIX, best_model, cheapest_model, sweep_frame
+from routerkit.evaluate import SHARE_PREFIX, best_model, cheapest_model, choice_matrix, sweep_frame
 
 __all__ = [
     "OracleChoice", "oracle_choice", "oracle_curve", "oracle_frontier",
@@ -50,7 +50,7 @@ __all__ = [
     "Anchors", "anchors", "pgr", "apgr", "cpt",
     "selection_entropy", "collapse_table", "tie_rate", "excess_cost",
     "Band", "plateau_band", "agreement", "win_loss", "solved_by_k", "hard_query_share",
-    "Interval", "bootstrap", "curve_interval",
+    "Interval", "bootstrap", "curve_interval", "PlateauIntervals", "plateau_intervals",
 ]
 
 _NO_SUCCESS = ("cheapest", "zero")
@@ -910,3 +910,115 @@ def curve_interval(choices, data: RoutingData, stat: str = "aiq", *, baseline=No
     stats = np.array([value(np.bincount(rng.integers(0, size, size=size), minlength=size).astype(float))
                       for _ in range(int(n))])
     return _percentile_interval(estimate, stats, ci, " (a quality never reached)")
+
+
+@dataclass(frozen=True)
+class PlateauIntervals:
+    """Bootstrap intervals of a plateau: see :func:`plateau_intervals`."""
+
+    aiq: pd.DataFrame
+    band: pd.DataFrame
+    n: int
+    ci: float
+
+
+def plateau_intervals(choices: Mapping[str, Any], data: RoutingData, learned=None, *, n: int = 1000,
+                      seed: int = 0, ci: float = 0.95, no_success_cost: str = "cheapest") -> PlateauIntervals:
+    """Percentile bootstrap intervals of every router's AIQ, of the zero router and oracle, and of the band.
+
+    ``choices`` maps each router's name to the fitted router, or to its (L, n_queries) choice matrix over a
+    budget grid; a router is swept over the grid :func:`evaluate` uses (``evaluate.choice_matrix``), so each
+    estimate equals :func:`aiq_table` of the evaluate frame. ``learned``: the routers that make up the band (default: all).
+    Each of ``n`` resamples draws the test queries with replacement (``numpy.random.default_rng(seed)``) and
+    recomputes, on those queries, every router's curve, the cost range (``cost_range`` of the resample), the
+    zero router, the oracle frontier, and from them every statistic, so that the intervals are joint: a
+    difference between two routers is judged on the same resamples (paired), which is narrower than two
+    separate intervals.
+
+    Returns ``aiq``: one row per router, then ``zero router`` and ``oracle``, with ``aiq`` (the estimate on
+    all the queries), ``low``, ``high``, and the paired difference to the best learned router (by estimate)
+    ``vs_best``, ``vs_best_low``, ``vs_best_high`` (0 for that router itself; an interval that holds 0 means
+    the data cannot tell the two apart); ``band``: rows ``width`` (best minus worst learned), ``gap`` (oracle
+    minus best learned), ``gain`` (best learned minus zero router) and ``ratio`` (width / gap), with
+    ``estimate``, ``low``, ``high``. Within a resample "best" and "worst" are that resample's own.
+    """
+    if not isinstance(data, RoutingData):
+        raise TypeError(f"data must be a RoutingData, got {type(data).__name__}")
+    if not isinstance(choices, Mapping) or not choices:
+        raise ValueError("choices must be a non-empty mapping of router name to its (L, n) choice matrix")
+    if int(n) < 1:
+        raise ValueError(f"n (number of resamples) must be >= 1, got {n}")
+    if not 0 < ci < 1:
+        raise ValueError(f"ci must be in (0, 1), got {ci}")
+    _check_mode(no_success_cost)
+    names = list(choices)
+    learned = names if learned is None else list(learned)
+    unknown = [k for k in learned if k not in choices]
+    if unknown or not learned:
+        raise ValueError(f"learned must name routers in choices ({names}); got {learned}")
+    size = len(data)
+    rows = np.arange(size)
+    picked = {}
+    for name in names:
+        value = choices[name]
+        if callable(getattr(value, "route", None)) or callable(getattr(value, "predict", None)):
+            value = choice_matrix(value, data)
+        arr = np.asarray(value)
+        arr = arr[None, :] if arr.ndim == 1 else arr
+        if arr.ndim != 2 or arr.shape[1] != size:
+            raise ValueError(f"choices[{name!r}] must be an (L, {size}) choice matrix, got shape {arr.shape}")
+        if not np.issubdtype(arr.dtype, np.integer) or arr.min() < 0 or arr.max() >= data.n_models:
+            raise ValueError(f"choices[{name!r}] must hold model indices 0..{data.n_models - 1}")
+        picked[name] = (data.costs[rows, arr], data.scores[rows, arr])          # (L, n) each
+    bare = RoutingData(scores=data.scores, costs=data.costs, models=list(data.models))
+
+    def statistics(counts: np.ndarray, sample: RoutingData) -> np.ndarray:
+        """[every router's AIQ, zero router, oracle] on the queries weighted by ``counts``."""
+        w = counts / counts.sum()
+        model_cost, model_quality = data.costs.T @ w, data.scores.T @ w
+        lo, hi = float(model_cost.min()), float(model_cost.max())
+        if np.isclose(lo, hi, rtol=1e-9, atol=0):     # equal prices: one cost (sums differ only by rounding)
+            hi = lo
+        out = [aiq(c @ w, q @ w, lo, hi) for c, q in picked.values()]
+        out.append(aiq(*ndch(model_cost, model_quality), lo, hi))
+        out.append(aiq(*oracle_frontier(sample, no_success_cost), lo, hi))
+        return np.array(out)
+
+    estimate = statistics(np.ones(size), bare)
+    rng = np.random.default_rng(seed)
+    draws = np.empty((int(n), len(names) + 2))
+    for b in range(int(n)):
+        idx = rng.integers(0, size, size=size)
+        draws[b] = statistics(np.bincount(idx, minlength=size).astype(float), bare[idx])
+
+    band_cols = [names.index(k) for k in learned]
+    best = band_cols[int(np.argmax(estimate[band_cols]))]
+    q = [(1 - ci) / 2, (1 + ci) / 2]
+
+    def interval(values: np.ndarray) -> tuple[float, float]:
+        if not np.isfinite(values).all():
+            return math.nan, math.nan
+        low, high = np.quantile(values, q)
+        return float(low), float(high)
+
+    table = []
+    for j, name in enumerate([*names, "zero router", "oracle"]):
+        diff = draws[:, j] - draws[:, best]
+        table.append((name, estimate[j], *interval(draws[:, j]), estimate[j] - estimate[best], *interval(diff)))
+    aiq_frame = pd.DataFrame(table, columns=["router", "aiq", "low", "high", "vs_best", "vs_best_low",
+                                             "vs_best_high"]).set_index("router")
+
+    def band_stats(values: np.ndarray) -> np.ndarray:
+        inside = values[..., band_cols]
+        top, bottom = inside.max(axis=-1), inside.min(axis=-1)
+        zero, oracle = values[..., -2], values[..., -1]
+        gap = oracle - top
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(gap > 0, (top - bottom) / gap, np.inf)
+        return np.stack([top - bottom, gap, top - zero, ratio], axis=-1)
+
+    band_est, band_draws = band_stats(estimate), band_stats(draws)
+    band = pd.DataFrame([(est, *interval(band_draws[:, k])) for k, est in enumerate(band_est)],
+                        index=pd.Index(["width", "gap", "gain", "ratio"], name="statistic"),
+                        columns=["estimate", "low", "high"])
+    return PlateauIntervals(aiq_frame, band, int(n), float(ci))

@@ -22,8 +22,8 @@ from routerkit.data import RoutingData
 from routerkit.evaluate import SHARE_PREFIX
 from routerkit.notebook import MAX_CHART_ROWS
 
-__all__ = ["frontier", "collapse", "routing_mix", "solved_by_k", "win_loss", "plateau", "learning_curve",
-           "score_error",
+__all__ = ["single_models", "frontier", "collapse", "routing_mix", "solved_by_k", "win_loss", "plateau",
+           "learning_curve", "score_error", "tie_weight",
            "theme", "COST_TITLE", "QUALITY_TITLE", "BUDGET_TITLE"]
 
 # Tableau 10 then the light half of Tableau 20: distinct hues first, so a handful of routers never share one.
@@ -38,6 +38,7 @@ QUALITY_TITLE = "Quality (mean score, 0-1)"
 BUDGET_TITLE = "Budget λ (score given up per $ saved; more money →)"
 SHARE_TITLE = "Share of queries (%)"
 _PER_1K = 1000.0
+THEME_VIEW = (460, 300)    # a chart's default plotting area, width x height in pixels
 # Reference curves are thinned to this many points; routers share what is left of the row budget.
 _REFERENCE_ROWS = 200
 _FRAME_COLUMNS = ("router", "lam", "quality", "cost", "top_model", "top_share")
@@ -48,7 +49,7 @@ def theme() -> alt.theme.ThemeConfig:
     """The one look of the series: larger type, light grid, left-aligned titles, a fixed palette."""
     return {
         "config": {
-            "view": {"continuousWidth": 460, "continuousHeight": 300, "stroke": None},
+            "view": {"continuousWidth": THEME_VIEW[0], "continuousHeight": THEME_VIEW[1], "stroke": None},
             "font": "Helvetica, Arial, sans-serif",
             "title": {"fontSize": 15, "anchor": "start", "subtitleFontSize": 12, "subtitleColor": "#555555"},
             "axis": {"labelFontSize": 11, "titleFontSize": 12, "gridColor": "#e6e6e6", "titleFontWeight": "normal"},
@@ -140,12 +141,85 @@ _CURVE_TOOLTIP = [
 ]
 
 
-def _model_labels(models: pd.DataFrame, x: alt.X, y: alt.Y) -> list[alt.Chart]:
-    """Model names beside their points: left of the dearest models, so none runs off the plot or under the legend."""
+_LABEL_PX = (5.6, 12.0)        # a 10 px label: about this wide per character, and this tall
+
+
+def _label_y(models: pd.DataFrame, log: bool, quality_extent: tuple[float, float],
+             cost_extent: tuple[float, float]) -> np.ndarray:
+    """The quality at which to draw each model's label, nudged up or down where it would overlap another.
+
+    Positions are estimated in pixels from the view's size and the data's extent (the chart's scales may be
+    a little wider, which only spreads labels further apart); each label, from the top down, takes the first
+    free slot of 0, -1, +1, -2, +2 label heights from its point. Labels do not move sideways.
+    """
+    width, height = THEME_VIEW
+    cost = models["cost_1k"].to_numpy(float)
+    lo_c, hi_c = cost_extent
+    if log and lo_c > 0:
+        cost, lo_c, hi_c = np.log10(np.maximum(cost, lo_c)), np.log10(lo_c), np.log10(hi_c)
+    xs = (cost - lo_c) / ((hi_c - lo_c) or 1.0) * width
+    lo_q, hi_q = quality_extent
+    per_px = ((hi_q - lo_q) or 1.0) / height
+    ys = (models["quality"].to_numpy(float) - lo_q) / per_px
+    char, line = _LABEL_PX
+    boxes: list[tuple[float, float, float, float]] = []
+    out = models["quality"].to_numpy(float).copy()
+    for k in np.argsort(-ys, kind="stable"):
+        text_w = char * len(str(models["label"].iloc[k])) + 6
+        left = xs[k] - text_w if models["align"].iloc[k] == "right" else xs[k]
+        for step in (0, -1, 1, -2, 2, -3, 3):
+            y = ys[k] + 4 + step * line                      # the text's baseline sits 4 px above its point
+            box = (left, left + text_w, y - 2, y + line - 2)
+            if not any(box[0] < b[1] and b[0] < box[1] and box[2] < b[3] and b[2] < box[3] for b in boxes):
+                break
+        else:
+            step, box = 0, (left, left + text_w, ys[k] + 2, ys[k] + 2 + line)
+        boxes.append(box)
+        out[k] += step * line * per_px
+    return out
+
+
+def _model_labels(models: pd.DataFrame, x: alt.X, y: alt.Y, log: bool = False,
+                  quality_extent: tuple[float, float] | None = None,
+                  cost_extent: tuple[float, float] | None = None) -> list[alt.Chart]:
+    """Model names beside their points: left of the dearest models, so none runs off the plot or under the
+    legend; a label that would overlap another is moved up or down by a line (``_label_y``)."""
+    models = models.copy()
     dear = models["cost_1k"] >= 0.5 * models["cost_1k"].max()
+    models["align"] = np.where(dear, "right", "left")
+    q_ext = quality_extent or (float(models["quality"].min()), float(models["quality"].max()))
+    c_ext = cost_extent or (float(models["cost_1k"].min()), float(models["cost_1k"].max()))
+    models["label_quality"] = _label_y(models, log, q_ext, c_ext)
+    ly = alt.Y("label_quality:Q", title=y.to_dict().get("title"))
     style = dict(dy=-4, fontSize=10, color="#444444")
-    return [alt.Chart(models[~dear]).mark_text(align="left", dx=6, **style).encode(x, y, text="label:N"),
-            alt.Chart(models[dear]).mark_text(align="right", dx=-6, **style).encode(x, y, text="label:N")]
+    return [alt.Chart(models[~dear]).mark_text(align="left", dx=6, **style).encode(x, ly, text="label:N"),
+            alt.Chart(models[dear]).mark_text(align="right", dx=-6, **style).encode(x, ly, text="label:N")]
+
+
+def _extent(parts) -> tuple[float, float]:
+    values = np.concatenate([np.asarray(p, dtype=float).ravel() for p in parts])
+    values = values[np.isfinite(values)]
+    return float(values.min()), float(values.max())
+
+
+def single_models(data: RoutingData, log_cost: bool | None = None,
+                  title: str = "Single models: quality against cost") -> alt.LayerChart:
+    """Each model as a labelled point on the cost-quality plane: its mean score against its mean cost.
+
+    ``log_cost``: log cost axis (default: when every model's mean cost is positive).
+    """
+    if not isinstance(data, RoutingData):
+        raise TypeError(f"single_models needs a RoutingData, got {type(data).__name__}")
+    models = metrics.single_model_points(data)
+    models["cost_1k"] = models["cost"] * _PER_1K
+    models["label"] = models["model"].str.split("/").str[-1]
+    if log_cost is None:
+        log_cost = bool((models["cost_1k"] > 0).all())
+    x, y = _cost_x(log_cost), _quality_y()
+    points = alt.Chart(models).mark_point(filled=True, color="#444444", size=70).encode(
+        x, y, tooltip=[alt.Tooltip("model:N"), alt.Tooltip("quality:Q", format=".3f"),
+                       alt.Tooltip("cost_1k:Q", title="$ per 1k queries", format=".3f")])
+    return alt.layer(points, *_model_labels(models, x, y, log_cost)).properties(title=title)
 
 
 # -- the frontier ---------------------------------------------------------------------------------------------
@@ -199,7 +273,8 @@ def frontier(curves: pd.DataFrame | None, data: RoutingData, target: float | Non
         alt.Chart(models).mark_point(filled=True, color="#444444", size=50).encode(
             x, y, tooltip=[alt.Tooltip("model:N"), alt.Tooltip("quality:Q", format=".3f"),
                            alt.Tooltip("cost_1k:Q", title="$ per 1k queries", format=".3f")]),
-        *_model_labels(models, x, y),
+        *_model_labels(models, x, y, log_cost, _extent([models["quality"], zq, fq, [oquality], routers["quality"]]),
+                       _extent([models["cost_1k"], zc * _PER_1K, fc * _PER_1K, routers["cost_1k"]])),
         alt.Chart(opoint).mark_point(shape="diamond", filled=True, size=160, color="black").encode(
             x, y, tooltip=ref_tooltip),
         alt.Chart(opoint).mark_text(align="right", dx=-9, fontWeight="bold").encode(x, y, text="label:N"),
@@ -346,7 +421,7 @@ def win_loss(table_or_choices: pd.DataFrame | Mapping[str, Any], data: RoutingDa
     cells = base.mark_rect().encode(alt.Color("share:Q", title=SHARE_TITLE, legend=alt.Legend(format="%"),
                                               scale=alt.Scale(scheme="blues", domain=[0, top])))
     text = base.mark_text(fontSize=10).encode(
-        text=alt.Text("share:Q", format=".0%"),
+        text=alt.Text("share:Q", format=".1%"),
         color=alt.condition(alt.datum.share > top / 2, alt.value("white"), alt.value("black")))
     return (cells + text).properties(
         title=alt.Title("Paired wins", subtitle="Wins that cancel both ways: routers differ by chance, not skill"))
@@ -537,3 +612,38 @@ def score_error(predicted, data: RoutingData, bins: int = 20, name: str | None =
     return alt.layer(heat, diagonal, line).properties(
         title=alt.Title(f"{label}predicted vs true scores (MAE {mae:.3f})",
                         subtitle="Orange: mean truth per predicted bin; dashed: perfect calibration"))
+
+
+def tie_weight(alphas, shares, alpha_star: float | None = None, floor: float = 1e-3) -> alt.LayerChart:
+    """A ranking router's top-model share at the largest budget against its tie weight alpha (log axis).
+
+    ``alphas`` and ``shares``: the swept tie weights and the share of queries each trained router sends to the
+    top model at ``lam = 0``. ``alpha = 0`` has no place on a log axis and is drawn at ``floor`` (the axis title
+    says so). ``alpha_star``: the weight above which a constant ranker would prefer the cheapest model to the top
+    one, drawn as a labelled rule.
+    """
+    alphas, shares = np.asarray(alphas, dtype=float), np.asarray(shares, dtype=float)
+    if alphas.ndim != 1 or alphas.shape != shares.shape or alphas.size == 0:
+        raise ValueError(f"alphas and shares must be 1-D and of one length, got {alphas.shape} and {shares.shape}")
+    if (alphas < 0).any() or not np.isfinite(alphas).all():
+        raise ValueError("alphas must be finite and >= 0")
+    if ((shares < 0) | (shares > 1)).any():
+        raise ValueError("shares must lie in [0, 1]")
+    frame = pd.DataFrame({"alpha": np.maximum(alphas, floor), "share": shares,
+                          "label": [f"α = {a:g}" for a in alphas]})
+    x = alt.X("alpha:Q", scale=alt.Scale(type="log"), title=f"Tie weight α (log scale; α = 0 drawn at {floor:g})")
+    line = alt.Chart(frame).mark_line(point=True).encode(
+        x, alt.Y("share:Q", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1]),
+                 title="Share of queries to the top model at λ = 0"),
+        tooltip=["label:N", alt.Tooltip("share:Q", title="top-model share", format=".1%")])
+    layers = [line]
+    subtitle = "One trained router per α"
+    if alpha_star is not None:
+        rule = pd.DataFrame({"alpha": [float(alpha_star)], "label": [f"α* = {float(alpha_star):.3g}"]})
+        layers += [alt.Chart(rule).mark_rule(strokeDash=[4, 3], color="#b22222").encode(
+                       x, tooltip=[alt.Tooltip("label:N", title="switch point")]),
+                   alt.Chart(rule).mark_text(align="left", dx=4, y=8, fontSize=10, color="#b22222").encode(
+                       x, text="label:N")]
+        subtitle += "; red: α*, above which a constant ranker prefers the cheapest model to the top one"
+    return alt.layer(*layers).properties(title=alt.Title("The tie weight moves the top model's share",
+                                                         subtitle=subtitle))

@@ -810,3 +810,93 @@ def test_best_single_target_is_reached_by_the_best_single_model(seed):
     ci = rk.metrics.curve_interval(np.zeros((1, n), dtype=int), data, "cost_at_quality", q="best_single", n=200)
     assert np.isfinite([ci.low, ci.high]).all(), "routing everything to the best model reaches its quality"
     assert ci.low == ci.high == pytest.approx(1e-3)
+
+
+# -- plateau_intervals: joint bootstrap of every router, the zero router, the oracle and the band ------------
+@pytest.fixture(scope="module")
+def zoo_split():
+    train, test = rk.train_test_split(rk.simulate(2000, seed=5), test_size=0.3, seed=0)
+    routers = {name: rk.routers.make(name).fit(train) for name in ["task_best", "linear", "knn"]}
+    return test, routers
+
+
+def test_plateau_intervals_estimates_are_the_aiq_table_and_band(zoo_split):
+    test, routers = zoo_split
+    frame = rk.evaluate(routers, test)
+    pi = rk.metrics.plateau_intervals(routers, test, n=100)
+    table = rk.metrics.aiq_table(frame, *rk.metrics.cost_range(test))
+    band = rk.metrics.plateau_band(frame, test)
+    np.testing.assert_allclose(pi.aiq.loc[list(routers), "aiq"], table[list(routers)], atol=1e-12)
+    np.testing.assert_allclose(pi.aiq.loc[["zero router", "oracle"], "aiq"], [band.zero_aiq, band.oracle_aiq],
+                               atol=1e-12)
+    np.testing.assert_allclose(pi.band.loc[["width", "gap", "ratio"], "estimate"], [band.width, band.gap, band.ratio],
+                               atol=1e-12)
+    assert pi.band.loc["gain", "estimate"] == pytest.approx(band.hi - band.zero_aiq, abs=1e-12)
+    assert (pi.aiq["low"] <= pi.aiq["aiq"]).all() and (pi.aiq["aiq"] <= pi.aiq["high"]).all()
+    best = table.idxmax()
+    assert pi.aiq.loc[best, ["vs_best", "vs_best_low", "vs_best_high"]].tolist() == [0.0, 0.0, 0.0]
+
+
+def test_plateau_intervals_one_resample_by_hand(zoo_split):
+    test, routers = zoo_split
+    from routerkit.evaluate import choice_matrix
+
+    choices = {name: choice_matrix(r, test) for name, r in routers.items()}
+    one = rk.metrics.plateau_intervals(choices, test, n=1, seed=7)
+    idx = np.random.default_rng(7).integers(0, len(test), size=len(test))
+    sample = test[idx]
+    lo, hi = rk.metrics.cost_range(sample)
+    rows = np.arange(len(sample))
+    for name, ch in choices.items():
+        picked = ch[:, idx]
+        by_hand = rk.metrics.aiq(sample.costs[rows, picked].mean(axis=1), sample.scores[rows, picked].mean(axis=1),
+                                 lo, hi)
+        assert one.aiq.loc[name, "low"] == pytest.approx(by_hand, abs=1e-12) == one.aiq.loc[name, "high"]
+    assert one.aiq.loc["oracle", "low"] == pytest.approx(rk.metrics.aiq(*rk.metrics.oracle_frontier(sample), lo, hi),
+                                                         abs=1e-12)
+    assert one.aiq.loc["zero router", "low"] == pytest.approx(rk.metrics.aiq(*rk.metrics.zero_router(sample), lo, hi),
+                                                              abs=1e-12)
+    assert rk.metrics.plateau_intervals(choices, test, n=30, seed=1).aiq.equals(
+        rk.metrics.plateau_intervals(routers, test, n=30, seed=1).aiq), "routers and their choice matrices agree"
+
+
+def test_plateau_intervals_pairs_the_routers(zoo_split):
+    test, routers = zoo_split
+    twin = {"a": routers["linear"], "b": routers["linear"], "c": routers["knn"]}
+    pi = rk.metrics.plateau_intervals(twin, test, learned=["a", "b"], n=200)
+    assert pi.aiq.loc["b", ["vs_best", "vs_best_low", "vs_best_high"]].tolist() == [0.0, 0.0, 0.0]
+    assert pi.band.loc["width"].tolist() == [0.0, 0.0, 0.0], "the band of two copies of one router has no width"
+    diff = pi.aiq.loc["c", "vs_best_high"] - pi.aiq.loc["c", "vs_best_low"]
+    alone = pi.aiq.loc["c", "high"] - pi.aiq.loc["c", "low"]
+    assert diff < alone, "a paired difference is narrower than the router's own interval"
+
+
+def test_plateau_intervals_with_equal_prices():
+    rng = np.random.default_rng(0)
+    n, m = 400, 3
+    data = rk.RoutingData(scores=(rng.random((n, m)) < [0.4, 0.6, 0.5]).astype(float),
+                          costs=np.full((n, m), 2e-4), models=["a", "b", "c"])
+    pi = rk.metrics.plateau_intervals({"b": np.full(n, 1), "mix": rng.integers(0, m, n)}, data, n=200)
+    assert pi.aiq.loc["b", "aiq"] == pytest.approx(data.scores[:, 1].mean())
+    assert pi.aiq.loc["oracle", "aiq"] == pytest.approx(data.scores.max(axis=1).mean())
+    assert np.isfinite(pi.aiq[["low", "high"]].to_numpy()).all()
+
+
+@pytest.mark.parametrize("bad, match", [(dict(n=0), "resamples"), (dict(ci=1.5), "ci"),
+                                        (dict(learned=["nope"]), "learned"), (dict(learned=[]), "learned")])
+def test_plateau_intervals_refuses_bad_arguments(zoo_split, bad, match):
+    test, routers = zoo_split
+    with pytest.raises(ValueError, match=match):
+        rk.metrics.plateau_intervals(routers, test, **bad)
+
+
+def test_plateau_intervals_checks_its_choices(zoo_split):
+    test, _ = zoo_split
+    with pytest.raises(ValueError, match="non-empty"):
+        rk.metrics.plateau_intervals({}, test)
+    with pytest.raises(ValueError, match="choice matrix"):
+        rk.metrics.plateau_intervals({"a": np.zeros((2, 5), dtype=int)}, test)
+    with pytest.raises(ValueError, match="model indices"):
+        rk.metrics.plateau_intervals({"a": np.full(len(test), test.n_models)}, test)
+    with pytest.raises(TypeError, match="RoutingData"):
+        rk.metrics.plateau_intervals({"a": np.zeros(3, dtype=int)}, np.zeros((3, 2)))

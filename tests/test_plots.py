@@ -339,6 +339,8 @@ def all_charts(world):
         "win_loss": plots.win_loss(choices, test),
         "learning_curve": plots.learning_curve(frame, references={"oracle": 0.975, "zero router": 0.823}),
         "score_error": plots.score_error(routers["linear"].predict(test), test),
+        "single_models": plots.single_models(test),
+        "tie_weight": plots.tie_weight([0.0, 0.01, 0.1, 1.0], [0.9, 0.7, 0.2, 0.05], alpha_star=0.05),
         "plateau": plots.plateau(table),
         "plateau per set": plots.plateau(pd.concat([table.assign(set="a"), table.assign(set="b", aiq=table.aiq - 0.3,
                                                                                        lo=table.lo - 0.3,
@@ -349,6 +351,55 @@ def all_charts(world):
 def test_every_chart_draws_its_marks_inside_its_scales(world):
     problems = {name: bad for name, chart in all_charts(world).items() if (bad := marks_outside(chart))}
     assert not problems, problems
+
+
+def test_the_bounds_check_covers_every_plot_function(world):
+    drawn = {name.split(" ")[0] for name in all_charts(world)}
+    public = {name for name in plots.__all__ if callable(getattr(plots, name)) and name != "theme"}
+    assert public <= drawn, f"add these to all_charts: {sorted(public - drawn)}"
+
+
+def text_overlaps(chart, char_px: float = 5.0) -> list[tuple[str, str]]:
+    """Pairs of drawn 10 px text labels whose boxes (a lower bound on a label's width) intersect."""
+    import vl_convert as vlc
+
+    boxes = []
+
+    def walk(node: dict) -> None:
+        for item in node.get("items", []):
+            if not isinstance(item, dict):
+                continue
+            if item.get("marktype") == "text" and item.get("role") == "mark":
+                for t in item.get("items", []):
+                    if t.get("fontSize") != 10 or "x" not in t:
+                        continue
+                    x, y, w = t["x"] + t.get("dx", 0), t["y"] + t.get("dy", 0), char_px * len(str(t["text"]))
+                    left = x - w if t.get("align") == "right" else x
+                    boxes.append((str(t["text"]), left, left + w, y - 4.5, y + 4.5))
+            walk(item)
+
+    walk(vlc.vegalite_to_scenegraph(chart.to_json())["scenegraph"])
+    return [(a[0], b[0]) for i, a in enumerate(boxes) for b in boxes[i + 1:]
+            if a[1] < b[2] and b[1] < a[2] and a[3] < b[4] and b[3] < a[4]]
+
+
+def test_model_labels_do_not_overlap(world):
+    data = rk.simulate(10_000, seed=0)        # notebook 00's world: three pairs of labels would overlap unmoved
+    assert not text_overlaps(plots.single_models(data))
+    assert not text_overlaps(plots.frontier(None, data))
+    test, _, curves, _ = world
+    assert not text_overlaps(plots.frontier(curves, test))
+
+
+def test_tie_weight_checks_its_input():
+    with pytest.raises(ValueError, match="one length"):
+        plots.tie_weight([0.0, 1.0], [0.5])
+    with pytest.raises(ValueError, match=">= 0"):
+        plots.tie_weight([-1.0], [0.5])
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        plots.tie_weight([1.0], [1.5])
+    spec = plots.tie_weight([0.0, 1.0], [0.9, 0.1]).to_dict()
+    assert "α = 0 drawn at 0.001" in json.dumps(spec, ensure_ascii=False)
 
 
 def test_the_bounds_check_catches_a_bar_past_its_axis():
