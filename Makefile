@@ -25,7 +25,7 @@ NB_REAL_DATA ?= $(wildcard $(SHARED_DATA)/routerbench_subset/routerbench_subset_
                            $(SHARED_DATA)/routerarena/routerarena_long.parquet)
 NB_REAL := $(wildcard notebooks/0[1-5]_*.ipynb)
 
-.PHONY: setup chromium lab test unit notebooks notebooks-real book bench clean
+.PHONY: setup chromium lab test unit notebooks notebooks-real notebooks-seeds book bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -53,7 +53,7 @@ chromium:
 	fi
 
 unit: setup chromium
-	$(PY) -m pytest tests $(PYTEST_STRICT)
+	$(PY) -m pytest tests -m "not seeds" $(PYTEST_STRICT)
 
 notebooks: setup
 	$(PY) -m pytest --nbval-lax --nbval-current-env notebooks $(PYTEST_STRICT)
@@ -67,7 +67,11 @@ notebooks-real: setup
 		ROUTERKIT_NB_DATA="$$data" $(PY) -m pytest --nbval-lax --nbval-current-env $(NB_REAL) $(PYTEST_STRICT); \
 	done; fi
 
-test: unit notebooks notebooks-real
+# The notebooks' claims on seeds 1-4 (and notebook 02 on 2,000 queries): tests/test_claims_over_seeds.py.
+notebooks-seeds: setup
+	$(PY) -m pytest tests/test_claims_over_seeds.py -m seeds $(PYTEST_STRICT)
+
+test: unit notebooks notebooks-real notebooks-seeds
 
 # The series as a static HTML site in build/book/ (executes every notebook; charts drawn to SVG, no CDN).
 book: setup
