@@ -12,6 +12,7 @@ import importlib
 from routerkit.data import RoutingData, leave_task_out, predefined_split, subsample, train_test_split
 from routerkit import metrics, sanity
 from routerkit.benchmarks import plateau_benchmarks
+from routerkit.calibrate import Calibration, calibrate
 from routerkit.evaluate import evaluate
 from routerkit.loaders import fetch_routerbench, load_dataset, load_long, load_routerbench
 from routerkit.notebook import setup_notebook
@@ -31,6 +32,8 @@ __all__ = [
     "widgets",
     "evaluate",
     "plateau_benchmarks",
+    "calibrate",
+    "Calibration",
     "RoutingData",
     "train_test_split",
     "leave_task_out",
