@@ -5,6 +5,9 @@
                        --prompt-col C]
     routerkit [--threads N] evaluate --data PATH_OR_NAME [the same data options] [--routers a,b|all]
                        [--test-size 0.3|N] [--no-stratify] [--seed 0] [--json OUT] [--progress auto|lines|off]
+    routerkit [--threads N] calibrate --data PATH_OR_NAME [the same data options] --router NAME
+                       (--target-cost USD | --target-quality Q | --max-share MODEL=F ...) [--val-size 0.3]
+                       [--test-size 0.3|N] [--no-stratify] [--seed 0] [--param ROUTER.NAME=VALUE] [--json OUT]
 
 Bad input (a missing, empty or damaged file, an unknown format, router or model, a long file without its
 columns, incomplete queries without ``--missing drop``, a bad flag value, an output path that would replace
@@ -32,7 +35,7 @@ from routerkit.progress import Stages
 from routerkit.sanity import CONSTANT_SHARE, SOLVED, sanity_flags
 from routerkit.threads import set_threads
 
-__all__ = ["main", "run_evaluation", "describe"]
+__all__ = ["main", "run_evaluation", "run_calibration", "describe"]
 
 FORMATS = ("auto", "routerbench", "long")
 # --<flag> -> load_long's argument
@@ -207,8 +210,9 @@ def _split(data: RoutingData, test_size: float, seed: int, stratify: bool) -> tu
         raise UsageError(f"--test-size {test_size:g}: {message}") from None
 
 
-def _with_text_features(train: RoutingData, test: RoutingData, seed: int) -> tuple[RoutingData, RoutingData]:
-    """Encode prompts once for all routers (TF-IDF + SVD fitted on the training prompts)."""
+def _with_text_features(seed: int, train: RoutingData, *others: RoutingData) -> tuple[RoutingData, ...]:
+    """Encode prompts once for all routers (TF-IDF + SVD fitted on the training prompts); ``others`` are
+    transformed with the same encoder."""
     from routerkit.encoders import TfidfSVDEncoder
 
     encoder = TfidfSVDEncoder(random_state=seed)
@@ -216,7 +220,7 @@ def _with_text_features(train: RoutingData, test: RoutingData, seed: int) -> tup
         features = encoder.fit_transform(train.prompts)
     except ValueError as exc:
         raise UsageError(f"cannot encode the prompts: {_first_line(exc)}") from None
-    return train.with_features(features), test.with_features(encoder.transform(test.prompts))
+    return (train.with_features(features), *(o.with_features(encoder.transform(o.prompts)) for o in others))
 
 
 def _nan_to_none(x: float | None) -> float | None:
@@ -307,7 +311,7 @@ def run_evaluation(data: RoutingData, router_names: Sequence[str], test_size: fl
     stages.expect(int(encode) + 2 * len(router_names))
     if encode:
         with stages.stage(f"encode prompts (TF-IDF + SVD on {len(train):,} training queries)"):
-            train, test = _with_text_features(train, test, seed)
+            train, test = _with_text_features(seed, train, test)
     c_min, c_max = metrics.cost_range(test)
     best = best_model(train)
     best_q, best_c = float(test.scores[:, best].mean()), float(test.costs[:, best].mean())
@@ -362,6 +366,79 @@ def run_evaluation(data: RoutingData, router_names: Sequence[str], test_size: fl
         if given:
             result["routers"][name]["params"] = dict(given)
     return result
+
+
+def _max_share(specs: Sequence[str] | None) -> dict[str, float] | None:
+    if not specs:
+        return None
+    caps = {}
+    for spec in specs:
+        model, sep, value = spec.rpartition("=")
+        if not sep or not model:
+            raise UsageError(f"--max-share {spec!r}: write MODEL=FRACTION, e.g. gpt-4-1106-preview=0.2")
+        try:
+            caps[model] = float(value)
+        except ValueError:
+            raise UsageError(f"--max-share {spec!r}: {value!r} is not a number") from None
+    return caps
+
+
+def run_calibration(data: RoutingData, router_name: str, *, target_cost: float | None = None,
+                    target_quality: float | None = None, max_share: dict[str, float] | None = None,
+                    val_size: float = 0.3, test_size: float = 0.3, seed: int = 0, stratify: bool = True,
+                    params: dict[str, Any] | None = None, progress: Stages | None = None) -> dict[str, Any]:
+    """Split into fit / validation / test, fit the router, calibrate its budget on the validation part
+    (:func:`routerkit.calibrate`) and measure that budget on the test part: the summary of ``calibrate``.
+
+    ``val_size`` is the validation part's share of the training part (after ``test_size`` is held out).
+    Costs are mean USD per query, quality mean score.
+    """
+    from routerkit import routers as rk_routers
+    from routerkit.calibrate import calibrate
+
+    stages = progress if progress is not None else Stages(0, mode="off")
+    (name,), _ = _usable([router_name], data, skip=False)
+    train, test = _split(data, test_size, seed, stratify)
+    fit_part, val = _split(train, val_size, seed, stratify)
+    encode = fit_part.features is None and fit_part.prompts is not None
+    stages.expect(int(encode) + 2)
+    if encode:
+        with stages.stage(f"encode prompts (TF-IDF + SVD on {len(fit_part):,} training queries)"):
+            fit_part, val, test = _with_text_features(seed, fit_part, val, test)
+    router = rk_routers.make(name)
+    if "random_state" in router.get_params():
+        router.set_params(random_state=seed)
+    router.set_params(**(params or {}))
+    with stages.stage(f"fit {name} on {len(fit_part):,} queries"):
+        router.fit(fit_part)
+    with stages.stage(f"calibrate on {len(val):,} validation queries, check on {len(test):,} test queries"):
+        try:
+            cal = calibrate(router, val, target_cost=target_cost, target_quality=target_quality,
+                            max_share=max_share)
+        except ValueError as exc:
+            raise UsageError(_first_line(exc)) from None
+        held = cal.check(router, test)
+        on_val = cal.check(router, val)
+
+    def part(row) -> dict[str, Any]:
+        out = {"queries": int(row["n_queries"]), "cost": float(row["cost"]), "quality": float(row["quality"]),
+               "met": bool(row["met"])}
+        caps = {m: float(row[f"share:{m}"]) for m in cal.target.get("max_share", {})}
+        if caps:
+            out["shares"] = caps
+        return out
+
+    return {
+        "dataset": data.meta.get("name", ""),
+        "router": name,
+        **({"params": dict(params)} if params else {}),
+        "split": {"fit": len(fit_part), "validation": len(val), "test": len(test), "seed": int(seed),
+                  "stratified_by_task": bool(stratify and data.tasks is not None)},
+        "target": cal.target,
+        "lam": cal.lam,
+        "validation": part(on_val),
+        "test": part(held),
+    }
 
 
 def _print_dropped(dropped: dict[str, Any], n_kept: int) -> None:
@@ -508,6 +585,24 @@ def _test_size(text: str) -> float | int:
     return value
 
 
+def _float_arg(text: str, ok, what: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not ok(value):
+        raise argparse.ArgumentTypeError(f"must be {what}, got {text!r}")
+    return value
+
+
+def _nonnegative(text: str) -> float:
+    return _float_arg(text, lambda v: math.isfinite(v) and v >= 0, "a finite number >= 0")
+
+
+def _fraction(text: str) -> float:
+    return _float_arg(text, lambda v: 0 < v < 1, "a fraction in (0, 1)")
+
+
 def _sep(text: str) -> str:
     sep = "\t" if text.lower() in ("tab", "\\t") else text
     if len(sep) != 1:
@@ -539,6 +634,18 @@ def _add_data_options(parser: argparse.ArgumentParser) -> None:
         cols.add_argument(f"--{flag.replace('_', '-')}", metavar="NAME", help=f"the {arg} column")
 
 
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    """The split, seed, output and progress options of a command that fits routers."""
+    parser.add_argument("--test-size", type=_test_size, default=0.3,
+                        help="a fraction in (0, 1), or a whole number of test queries")
+    parser.add_argument("--no-stratify", action="store_true",
+                        help="split the queries as one group (default: each task in the same proportion)")
+    parser.add_argument("--seed", type=_seed, default=0)
+    parser.add_argument("--json", metavar="OUT", help="write the summary as JSON to this file")
+    parser.add_argument("--progress", default="auto", choices=("auto", "lines", "off"),
+                        help="stage progress on stderr: a bar on a terminal, one line per stage otherwise (auto)")
+
+
 def _parser() -> argparse.ArgumentParser:
     threads = _Parser(add_help=False)
     threads.add_argument("--threads", type=_threads, metavar="N", default=argparse.SUPPRESS,
@@ -560,15 +667,79 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--param", action="append", metavar="ROUTER.NAME=VALUE",
                     help="set a router's hyperparameter, e.g. finetuned.max_train=500 or finetuned.epochs=1 "
                          "(repeatable)")
-    ev.add_argument("--test-size", type=_test_size, default=0.3,
-                    help="a fraction in (0, 1), or a whole number of test queries")
-    ev.add_argument("--no-stratify", action="store_true",
-                    help="split the queries as one group (default: each task in the same proportion)")
-    ev.add_argument("--seed", type=_seed, default=0)
-    ev.add_argument("--json", metavar="OUT", help="write the summary as JSON to this file")
-    ev.add_argument("--progress", default="auto", choices=("auto", "lines", "off"),
-                    help="stage progress on stderr: a bar on a terminal, one line per stage otherwise (auto)")
+    _add_run_options(ev)
+    cal = sub.add_parser("calibrate", parents=[threads],
+                         help="the budget that meets a cost, quality or share target, checked on a test part")
+    cal.add_argument("--data", required=True, help="'routerworld', 'routerbench', or a file path")
+    _add_data_options(cal)
+    cal.add_argument("--router", required=True, help="one registry name, e.g. knn or linear")
+    goal = cal.add_mutually_exclusive_group()
+    goal.add_argument("--target-cost", type=_nonnegative, metavar="USD",
+                      help="spend at most this mean USD per query (the best quality within it)")
+    goal.add_argument("--target-quality", type=_nonnegative, metavar="Q",
+                      help="reach at least this mean score (the cheapest budget that does)")
+    cal.add_argument("--max-share", action="append", metavar="MODEL=FRACTION",
+                     help="send at most this share of queries to MODEL (repeatable; alone, or with a target)")
+    cal.add_argument("--param", action="append", metavar="ROUTER.NAME=VALUE",
+                     help="set the router's hyperparameter, e.g. knn.k=100 (repeatable)")
+    cal.add_argument("--val-size", type=_fraction, default=0.3,
+                     help="share of the training part used to calibrate (default 0.3)")
+    _add_run_options(cal)
     return parser
+
+
+def _calibrate_command(args) -> int:
+    if args.target_cost is None and args.target_quality is None and not args.max_share:
+        raise UsageError("give a target: --target-cost USD, --target-quality Q or --max-share MODEL=FRACTION")
+    out = _output_path(args.json, args.data) if args.json else None
+    caps = _max_share(args.max_share)
+    stages = Stages(2, mode=args.progress)
+    columns = {arg: getattr(args, flag) for flag, arg in COLUMN_FLAGS.items()}
+    with stages.stage(f"load {args.data}"):
+        data = _load(args.data, args.format, args.missing, columns, args.sep)
+    _warn_if_mostly_dropped(data)
+    with stages.stage("load the routers (torch, scikit-learn)"):
+        spec = args.router.strip()
+        if spec == "all" or "," in spec:
+            raise UsageError(f"--router {args.router!r}: name one router, e.g. knn")
+        (name,) = _router_names(spec)
+        params = _router_params(args.param, [name]).get(name)
+    if caps:
+        for model in caps:
+            if model not in data.models:
+                raise UsageError(f"--max-share {model!r}: no such model in this dataset"
+                                 f"{_closest(model, data.models)} (models: {', '.join(data.models)})")
+    result = run_calibration(data, name, target_cost=args.target_cost, target_quality=args.target_quality,
+                             max_share=caps, val_size=args.val_size, test_size=args.test_size, seed=args.seed,
+                             stratify=not args.no_stratify, params=params, progress=stages)
+    stages.close()
+    if out is not None:
+        _write_json(out, result)
+    _print_calibration(result)
+    return 0
+
+
+def _print_calibration(result: dict[str, Any]) -> None:
+    target = result["target"]
+    goals = []
+    if "cost" in target:
+        goals.append(f"cost <= {target['cost']:.4g} USD per query")
+    if "quality" in target:
+        goals.append(f"quality >= {target['quality']:.4g}")
+    goals += [f"share of {m} <= {f:.3g}" for m, f in target.get("max_share", {}).items()]
+    val, test = result["validation"], result["test"]
+    shares = [(f"share {m.split('/')[-1]}", m) for m in target.get("max_share", {})]
+    w = max([12] + [len(label) for label, _ in shares])
+    print(f"router       {result['router']} on {result['dataset'] or 'the data'}")
+    print(f"target       {'; '.join(goals)}")
+    print(f"budget       lam = {result['lam']:.6g} (chosen on the validation part)")
+    print(f"{'':<{w}} {'validation':>12} {'test':>12}")
+    print(f"{'queries':<{w}} {val['queries']:>12,} {test['queries']:>12,}")
+    print(f"{'cost (USD)':<{w}} {val['cost']:>12.4g} {test['cost']:>12.4g}")
+    print(f"{'quality':<{w}} {val['quality']:>12.4f} {test['quality']:>12.4f}")
+    for label, m in shares:
+        print(f"{label:<{w}} {val['shares'][m]:>12.3f} {test['shares'][m]:>12.3f}")
+    print(f"{'target met':<{w}} {'yes' if val['met'] else 'no':>12} {'yes' if test['met'] else 'no':>12}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -583,6 +754,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "data":
             _print_info(describe(_load(args.dataset, args.format, args.missing, columns, args.sep)))
             return 0
+        if args.command == "calibrate":
+            return _calibrate_command(args)
         out = _output_path(args.json, args.data) if args.json else None
         stages = Stages(2, mode=args.progress)
         with stages.stage(f"load {args.data}"):

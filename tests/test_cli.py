@@ -390,3 +390,72 @@ def test_param_sets_a_routers_hyperparameters_and_bad_ones_are_usage_errors(long
         assert main(["evaluate", "--data", str(path), "--routers", "task_best,knn", "--param", param,
                      "--progress", "off"]) == 2, param
         assert message in one_line_error(capsys), param
+
+
+# -- routerkit calibrate -------------------------------------------------------------------------------------------
+CAL_SCHEMA = {
+    "type": "object", "additionalProperties": False,
+    "required": ["dataset", "router", "split", "target", "lam", "validation", "test"],
+    "properties": {
+        "dataset": {"type": "string"}, "router": {"type": "string"}, "params": {"type": "object"},
+        "split": {"type": "object", "additionalProperties": False,
+                  "required": ["fit", "validation", "test", "seed", "stratified_by_task"],
+                  "properties": {k: {"type": "integer"} for k in ["fit", "validation", "test", "seed"]}
+                  | {"stratified_by_task": {"type": "boolean"}}},
+        "target": {"type": "object", "additionalProperties": False,
+                   "properties": {"cost": NUMBER, "quality": NUMBER,
+                                  "max_share": {"type": "object", "additionalProperties": NUMBER}}},
+        "lam": NUMBER,
+        **{part: {"type": "object", "additionalProperties": False, "required": ["queries", "cost", "quality", "met"],
+                  "properties": {"queries": {"type": "integer"}, "cost": NUMBER, "quality": NUMBER,
+                                 "met": {"type": "boolean"}, "shares": {"type": "object"}}}
+           for part in ["validation", "test"]},
+    },
+}
+
+
+def test_calibrate_finds_the_budget_and_checks_it_on_the_test_part(long_csv, tmp_path, capsys):
+    path, data = long_csv
+    out = tmp_path / "cal.json"
+    top = "gpt-4-1106-preview"
+    assert main(["calibrate", "--data", str(path), "--format", "long", "--router", "linear", "--target-cost", "0.001",
+                 "--max-share", f"{top}=0.3", "--param", "linear.C=0.5", "--seed", "1", "--json", str(out),
+                 "--progress", "off"]) == 0
+    result = json.loads(out.read_text())
+    jsonschema.validate(result, CAL_SCHEMA)
+    assert result["target"] == {"cost": 0.001, "max_share": {top: 0.3}} and result["params"] == {"C": 0.5}
+    assert result["split"]["fit"] + result["split"]["validation"] + result["split"]["test"] == len(data)
+    val = result["validation"]
+    assert val["met"] and val["cost"] <= 0.001 and val["shares"][top] <= 0.3
+    test = result["test"]
+    assert test["met"] == (test["cost"] <= 0.001 * (1 + 1e-12) and test["shares"][top] <= 0.3 + 1e-12)
+    printed = capsys.readouterr().out
+    assert f"lam = {result['lam']:.6g}" in printed and "share gpt-4-1106-preview" in printed
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--router", "linear"], "give a target"),
+    (["--router", "linear", "--target-cost", "1e-9"], "below the cheapest this router routes for"),
+    (["--router", "linear", "--target-quality", "0.999"], "above the best quality this router reaches"),
+    (["--router", "linear", "--target-cost", "0.001", "--target-quality", "0.8"], "not allowed with argument"),
+    (["--router", "linear", "--max-share", "gpt4=0.1"], "no such model in this dataset"),
+    (["--router", "linear", "--max-share", "gpt-4-1106-preview"], "write MODEL=FRACTION"),
+    (["--router", "linear", "--max-share", "gpt-4-1106-preview=lots"], "is not a number"),
+    (["--router", "linear", "--max-share", "gpt-4-1106-preview=1.5"], "must be a finite number in [0, 1]"),
+    (["--router", "all", "--target-cost", "0.001"], "name one router"),
+    (["--router", "knn,linear", "--target-cost", "0.001"], "name one router"),
+    (["--router", "lineer", "--target-cost", "0.001"], "unknown router 'lineer'"),
+    (["--router", "linear", "--target-cost", "-1"], "must be a finite number >= 0"),
+    (["--router", "linear", "--target-cost", "0.001", "--val-size", "1.5"], "must be a fraction in (0, 1)"),
+])
+def test_calibrate_bad_input_is_one_line_with_exit_2(argv, message, long_csv, capsys):
+    path, _ = long_csv
+    assert main(["calibrate", "--data", str(path), "--format", "long", "--progress", "off", *argv]) == 2
+    assert message in one_line_error(capsys)
+
+
+def test_calibrate_json_cannot_replace_the_input(long_csv, capsys):
+    path, _ = long_csv
+    assert main(["calibrate", "--data", str(path), "--format", "long", "--router", "linear", "--target-cost",
+                 "0.001", "--json", str(path)]) == 2
+    assert "is the input file" in one_line_error(capsys)
