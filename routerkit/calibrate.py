@@ -18,12 +18,16 @@ import numpy as np
 import pandas as pd
 
 from routerkit.data import RoutingData, _did_you_mean
-from routerkit.evaluate import SHARE_PREFIX, evaluate
+from routerkit.decision import lam_grid
+from routerkit.evaluate import SHARE_PREFIX, _follows_shared_rule, evaluate
 
 __all__ = ["Calibration", "calibrate"]
 
 # relative slack: a mean cost or quality equal to the target up to summation order meets it
 _SLACK = 1e-12
+# budgets in the default calibration grid of a shared-rule router (evaluate sweeps 50): a target between two
+# budgets of a coarse grid would be met with money to spare
+FINE_GRID = 1000
 
 
 @dataclass(frozen=True)
@@ -102,8 +106,10 @@ def calibrate(router: Any, val: RoutingData, *, target_cost: float | None = None
       rate-limited or a dear model); alone, the λ with the highest quality among those that keep every cap; with a
       cost or quality target, a cap is one more condition.
 
-    The router is swept over ``lams`` (default: the grid :func:`routerkit.evaluate` uses for it, from λ = 0, the
-    largest budget, to the budget where every query goes to the cheapest model). Ties go to the cheaper
+    The router is swept over ``lams``. By default, for a router that decides by the shared rule, the 50 budgets
+    :func:`routerkit.evaluate` sweeps (``decision.lam_grid``: from λ = 0, the largest budget, to the budget where
+    every query goes to the cheapest model) and 1,000 more spread over the same range, so that a target is met
+    closely rather than with a coarse grid's money to spare; for any other router, evaluate's own grid. Ties go to the cheaper
     routing, then to the larger λ. A target that no budget meets raises a ValueError that names the best value the
     router reaches on ``val``. The result holds the λ and what it realises on ``val``; ``result.check(router,
     test)`` measures the same on other queries.
@@ -122,6 +128,10 @@ def calibrate(router: Any, val: RoutingData, *, target_cost: float | None = None
     if max_share is not None:
         target["max_share"] = _shares(max_share, list(val.models))
 
+    if lams is None and _follows_shared_rule(router):
+        s_hat, c_hat = router.predict(val), router.cost_estimate(val)
+        # evaluate's grid too, so the calibration never misses a budget the evaluate curve shows
+        lams = np.union1d(lam_grid(s_hat, c_hat), lam_grid(s_hat, c_hat, n=FINE_GRID))
     frame = evaluate(router, val, lams=lams).reset_index(drop=True)
     cost, quality, lam = (frame[k].to_numpy(float) for k in ("cost", "quality", "lam"))
     ok = np.ones(len(frame), dtype=bool)

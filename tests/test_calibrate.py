@@ -4,6 +4,8 @@ import pandas as pd
 import pytest
 
 import routerkit as rk
+from routerkit.calibrate import FINE_GRID
+from routerkit.decision import lam_grid
 from routerkit.evaluate import SHARE_PREFIX
 
 TOP = "gpt-4-1106-preview"
@@ -15,7 +17,9 @@ def parts():
     train, test = rk.train_test_split(data, test_size=0.3, seed=0)
     fit, val = rk.train_test_split(train, test_size=0.3, seed=1)
     router = rk.routers.make("linear").fit(fit)
-    return router, val, test, rk.evaluate(router, val)
+    s_hat, c_hat = router.predict(val), router.cost_estimate(val)
+    grid = np.union1d(lam_grid(s_hat, c_hat), lam_grid(s_hat, c_hat, n=FINE_GRID))
+    return router, val, test, rk.evaluate(router, val, lams=grid)
 
 
 def test_cost_target_takes_the_best_quality_within_the_spend(parts):
@@ -48,7 +52,20 @@ def test_share_caps_alone_and_with_a_cost(parts):
     assert both.cost <= cal.cost / 2 and both.shares[TOP] <= 0.2 and both.quality <= cal.quality
 
 
-def test_a_finer_grid_can_be_given(parts):
+def test_the_default_grid_meets_a_spend_closely(parts):
+    """The calibration grid holds evaluate's 50 budgets and more: never worse than them, often better."""
+    router, val, _, _ = parts
+    coarse = rk.evaluate(router, val)
+    gains = []
+    for target in np.quantile(coarse["cost"], np.linspace(0.1, 0.9, 15)) * 1.03:
+        cal = rk.calibrate(router, val, target_cost=target)
+        best_coarse = coarse.loc[coarse["cost"] <= target, "quality"].max()
+        assert cal.cost <= target and cal.quality >= best_coarse
+        gains.append(cal.quality - best_coarse)
+    assert max(gains) > 0, "a finer grid finds a better budget for some target"
+
+
+def test_a_grid_can_be_given(parts):
     router, val, _, _ = parts
     lams = np.geomspace(1e-2, 1e4, 400)
     cal = rk.calibrate(router, val, target_quality=0.8, lams=lams)
