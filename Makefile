@@ -15,8 +15,8 @@ ifneq ($(strip $(ROUTERKIT_DATA)),)
 export ROUTERKIT_DATA
 endif
 
-# Notebooks 01-05 read ROUTERKIT_NB_DATA in their parameters cell (RouterWorld when unset). `make test` runs them a
-# second time on each real file below, where the shared data sits beside the clone (as in CI): the RouterBench
+# Notebooks 01-05 read ROUTERKIT_NB_DATA in their parameters cell (RouterWorld when unset), and notebook 06 as its
+# DATA_PATH (RouterBench when unset). `make test` runs them a second time on each real file below, where the shared data sits beside the clone (as in CI): the RouterBench
 # subset (11 models, real prices, 3 tasks) and RouterArena (809 queries, 2 models; small, and its best model is
 # also its cheapest, a case RouterWorld never shows). Elsewhere that part is skipped with a note. Other files:
 # `make notebooks-real NB_REAL_DATA="a.parquet b.csv"`.
@@ -24,6 +24,8 @@ SHARED_DATA := $(abspath ../shared/data)
 NB_REAL_DATA ?= $(wildcard $(SHARED_DATA)/routerbench_subset/routerbench_subset_wide.parquet \
                            $(SHARED_DATA)/routerarena/routerarena_long.parquet)
 NB_REAL := $(wildcard notebooks/0[1-5]_*.ipynb)
+# notebook 06 reads the same variable as its DATA_PATH ("bring your own data"): the whole notebook on that file
+NB_OWN := notebooks/06_real_data.ipynb
 
 .PHONY: setup chromium lab test unit notebooks notebooks-real notebooks-seeds book bench clean
 
@@ -63,8 +65,8 @@ notebooks-real: setup
 		echo "note: no real data in $(SHARED_DATA) (CI has ../shared/data beside the clone): skipping the" \
 		     "real-data run of notebooks 01-05 (their RouterWorld run is \`make notebooks\`)" >&2; \
 	else for data in $(NB_REAL_DATA); do \
-		echo "notebooks 01-05 on $$data"; \
-		ROUTERKIT_NB_DATA="$$data" $(PY) -m pytest --nbval-lax --nbval-current-env $(NB_REAL) $(PYTEST_STRICT); \
+		echo "notebooks 01-06 on $$data"; \
+		ROUTERKIT_NB_DATA="$$data" $(PY) -m pytest --nbval-lax --nbval-current-env $(NB_REAL) $(NB_OWN) $(PYTEST_STRICT); \
 	done; fi
 
 # The notebooks' claims on seeds 1-4 (and notebook 02 on 2,000 queries): tests/test_claims_over_seeds.py.
