@@ -619,7 +619,7 @@ def tie_weight(alphas, shares, alpha_star: float | None = None, floor: float = 1
 
     ``alphas`` and ``shares``: the swept tie weights and the share of queries each trained router sends to the
     top model at ``lam = 0``. ``alpha = 0`` has no place on a log axis and is drawn at ``floor`` (the axis title
-    says so). ``alpha_star``: the weight above which a constant ranker would prefer the cheapest model to the top
+    says so). ``alpha_star``: the weight above which a constant ranker would first prefer a cheaper model to the top
     one, drawn as a labelled rule.
     """
     alphas, shares = np.asarray(alphas, dtype=float), np.asarray(shares, dtype=float)
@@ -644,6 +644,6 @@ def tie_weight(alphas, shares, alpha_star: float | None = None, floor: float = 1
                        x, tooltip=[alt.Tooltip("label:N", title="switch point")]),
                    alt.Chart(rule).mark_text(align="left", dx=4, y=8, fontSize=10, color="#b22222").encode(
                        x, text="label:N")]
-        subtitle += "; red: α*, above which a constant ranker prefers the cheapest model to the top one"
+        subtitle += "; red: α*, above which a constant ranker first prefers a cheaper model to the top one"
     return alt.layer(*layers).properties(title=alt.Title("The tie weight moves the top model's share",
                                                          subtitle=subtitle))

@@ -387,3 +387,44 @@ def test_evaluate_runs_every_router(fitted):
     from routerkit.evaluate import evaluate
     frame = evaluate(routers, test)
     assert set(frame["router"]) == set(routers)
+
+
+# -- route_prompts: new prompts as they come --------------------------------------------------------------------
+@pytest.mark.parametrize("name", ["knn", "linear", "mlp", "task_best", "cheapest", "random"])
+def test_route_prompts_equals_route_on_the_same_prompts(name, prompts):
+    train, test = prompts
+    router = build(name).set_params(**({"random_state": 0} if "random_state" in build(name).get_params() else {}))
+    router.fit(train)
+    new = [str(p) for p in test.prompts]
+    for lam in (0.0, 3.0, [0.0, 1.0, 30.0]):
+        np.testing.assert_array_equal(router.route_prompts(new, lam), router.route(test, lam))
+
+
+def test_route_prompts_reads_tasks_where_the_router_learned_them(world):
+    train, test = world
+    trend = rk.routers.make("task_best").fit(train)
+    got = trend.route_prompts(["a question"] * len(test), 0.0, tasks=list(test.tasks))
+    np.testing.assert_array_equal(got, trend.route(test, 0.0))
+
+
+@pytest.mark.parametrize("bad, match", [
+    ("one prompt", "list of strings, got str"),
+    ([], "non-empty list of strings"),
+    (["fine", 3], "item 1 is int"),
+    (None, "list of strings, got NoneType"),
+])
+def test_route_prompts_wants_a_list_of_strings(bad, match, prompts):
+    router = build("knn").fit(prompts[0])
+    with pytest.raises(ValueError, match=match):
+        router.route_prompts(bad)
+
+
+def test_route_prompts_checks_tasks_and_the_feature_source(world, prompts):
+    router = build("knn").fit(prompts[0])
+    with pytest.raises(ValueError, match="2 tasks for 1 prompts"):
+        router.route_prompts(["x"], tasks=["a", "b"])
+    on_features = rk.routers.make("knn").fit(world[0])
+    with pytest.raises(ValueError, match="fitted on data.features, not on prompts"):
+        on_features.route_prompts(["what is the capital of france"])
+    with pytest.raises(NotFittedError):
+        rk.routers.make("knn").route_prompts(["x"])

@@ -152,6 +152,35 @@ class Router(BaseEstimator):
         with limited():
             return decide(self.predict(data), self.cost_estimate(data), lam)
 
+    def route_prompts(self, prompts, lam=0.0, tasks=None) -> np.ndarray:
+        """Route new prompts as they come: the chosen model index per prompt, no RoutingData to build.
+
+        ``prompts``: a list of strings; ``tasks`` (optional, one per prompt): the task each belongs to, where the
+        router learned per-task trends or costs (an unknown or missing task falls back on the average over all).
+        A router that reads the query must have been fitted on prompts (its encoder, fitted then, reads these);
+        one fitted on ``data.features`` cannot read text. ``lam`` as in :meth:`route`.
+        """
+        self._check_fitted()
+        if isinstance(prompts, str) or not isinstance(prompts, (list, tuple, np.ndarray, pd.Series)):
+            raise ValueError(f"prompts must be a list of strings, got {type(prompts).__name__}")
+        prompts = list(prompts)
+        bad = next((k for k, p in enumerate(prompts) if not isinstance(p, str)), None)
+        if not prompts or bad is not None:
+            raise ValueError("prompts must be a non-empty list of strings"
+                             + (f"; item {bad} is {type(prompts[bad]).__name__}" if bad is not None else ""))
+        if tasks is not None:
+            tasks = [str(t) for t in tasks]
+            if len(tasks) != len(prompts):
+                raise ValueError(f"{len(tasks)} tasks for {len(prompts)} prompts: give one task per prompt, or none")
+        if self.needs_features and self.feature_source_ != "prompts":
+            raise ValueError(f"{self.name!r} was fitted on data.features, not on prompts, so it cannot read text: "
+                             f"fit it on data with prompts (features='prompts') to route raw prompts")
+        n, m = len(prompts), len(self.models_)
+        # scores and costs are what the router does not know before the call: placeholders it never reads
+        data = RoutingData(scores=np.zeros((n, m)), costs=np.zeros((n, m)), models=list(self.models_),
+                           tasks=tasks, prompts=prompts)
+        return self.route(data, lam)
+
     # -- features ---------------------------------------------------------------------------------------
     def _fit_features(self, train: RoutingData) -> np.ndarray:
         source = getattr(self, "features", "auto")
