@@ -21,13 +21,14 @@ from routerkit.threads import get_threads, set_threads
 __version__ = "0.1.0"
 
 # name -> module that holds it; loaded by __getattr__ on first use
-_LAZY_MODULES = {"routers": "routerkit.routers", "encoders": "routerkit.encoders", "plots": "routerkit.plots",
+_LAZY_MODULES = {"costs": "routerkit.costs", "routers": "routerkit.routers", "encoders": "routerkit.encoders", "plots": "routerkit.plots",
                  "widgets": "routerkit.widgets"}
 _LAZY_NAMES = {"simulate": "routerkit.world"}
 
 __all__ = [
     "metrics",
     "sanity",
+    "costs",
     "plots",
     "widgets",
     "evaluate",
