@@ -46,6 +46,8 @@ DATA_SUFFIXES = (".csv", ".tsv", ".parquet", ".pq", ".pkl", ".pickle", ".gz", ".
                  ".xlsx", ".jsonl")
 # bootstrap replicates for "tied with the best" in data info (0.4 s at 200,000 queries x 20 models)
 SANITY_BOOT = 200
+EQUAL_PRICES_NOTE = ("every model costs the same on average, so there is no cost range to trade over: each AIQ is "
+                     "the best quality reached at that cost (a single model's is its quality)")
 NOT_APPLICABLE_NOTE = ("a single model is one point on the cost-quality plane: it has no area under its own "
                        "curve, so AIQ does not apply to it")
 
@@ -145,11 +147,14 @@ NOT_IN_ALL = ("finetuned",)
 def _router_names(spec: str) -> list[str]:
     from routerkit import routers as rk_routers
 
-    if spec.strip() == "all":
-        return [n for n in rk_routers.available() if n not in ("oracle", "single:<model>", *NOT_IN_ALL)]
+    every = [n for n in rk_routers.available() if n not in ("oracle", "single:<model>", *NOT_IN_ALL)]
     names = [n.strip() for n in spec.split(",") if n.strip()]
     if not names:
         raise UsageError("--routers is empty: give names separated by commas, or 'all'")
+    if "all" in names:      # 'all,finetuned': every default router and the ones named besides
+        if names.count("all") > 1:
+            raise UsageError(f"--routers names 'all' twice: {spec!r}")
+        names = every + [n for n in names if n != "all" and n not in every]
     known = [n for n in rk_routers.available() if n != "single:<model>"]
     for n in names:
         if n.startswith("single:"):
@@ -307,7 +312,8 @@ def run_evaluation(data: RoutingData, router_names: Sequence[str], test_size: fl
     _check_single_models(router_names, data)
     router_names, skipped = _usable(router_names, data, skip_unusable)
     train, test = _split(data, test_size, seed, stratify)
-    encode = train.features is None and train.prompts is not None
+    reads_query = any(rk_routers.make(n).needs_features for n in router_names)
+    encode = reads_query and train.features is None and train.prompts is not None
     stages.expect(int(encode) + 2 * len(router_names))
     if encode:
         with stages.stage(f"encode prompts (TF-IDF + SVD on {len(train):,} training queries)"):
@@ -326,8 +332,10 @@ def run_evaluation(data: RoutingData, router_names: Sequence[str], test_size: fl
         "oracle": {"quality": float(oracle.score.mean()), "cost": float(oracle.cost.mean()),
                    "aiq": metrics.aiq(*metrics.oracle_frontier(test), c_min, c_max)},
         "zero_router": {"aiq": metrics.aiq(*metrics.zero_router(test), c_min, c_max)},
-        "best_single": {"model": train.models[best], "quality": best_q, "cost": best_c, "aiq": None,
-                        "aiq_note": NOT_APPLICABLE_NOTE},
+        "best_single": {"model": train.models[best], "quality": best_q, "cost": best_c,
+                        # equal prices: every AIQ is the best quality reached at the one cost, a model's its quality
+                        "aiq": best_q if c_min == c_max else None,
+                        "aiq_note": EQUAL_PRICES_NOTE if c_min == c_max else NOT_APPLICABLE_NOTE},
         "cost_range": [c_min, c_max],
         "routers": {},
         "skipped": skipped,
@@ -500,12 +508,11 @@ def _print_table(result: dict[str, Any]) -> None:
     _print_dropped(result["dropped"], result["n_queries"])
     c_min, c_max = result["cost_range"]
     if c_min == c_max:
-        print(f"note: every model costs the same on average (${c_min * 1000:.4f} per 1k queries), so there is no "
-              "cost range to trade over: each AIQ below is the best quality the router reaches at that cost")
+        print(f"note: {EQUAL_PRICES_NOTE} (${c_min * 1000:.4f} per 1k queries)")
     print(f"oracle: quality {o['quality']:.4f}, cost {o['cost'] * 1000:.4f}, AIQ {o['aiq']:.4f}")
     print(f"zero router (the best random mix of single models at each cost): AIQ {z['aiq']:.4f}")
-    print(f"best single ({b['model']}): quality {b['quality']:.4f}, cost {b['cost'] * 1000:.4f}, AIQ n/a "
-          f"({NOT_APPLICABLE_NOTE})")
+    aiq_text = f"{b['aiq']:.4f}" if b["aiq"] is not None else f"n/a ({NOT_APPLICABLE_NOTE})"
+    print(f"best single ({b['model']}): quality {b['quality']:.4f}, cost {b['cost'] * 1000:.4f}, AIQ {aiq_text}")
     rows = []
     for name, r in result["routers"].items():
         cost = r["cost_at_best_single_quality"]
@@ -662,8 +669,8 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--data", required=True, help="'routerworld', 'routerbench', or a file path")
     _add_data_options(ev)
     ev.add_argument("--routers", default="all",
-                    help="comma-separated registry names, or 'all' (every router but 'finetuned', which fine-tunes "
-                         "MiniLM for CPU minutes: name it to run it)")
+                    help="comma-separated registry names, or 'all' (the default: every router but 'finetuned', which "
+                         "fine-tunes MiniLM for CPU minutes; 'all,finetuned' adds it)")
     ev.add_argument("--param", action="append", metavar="ROUTER.NAME=VALUE",
                     help="set a router's hyperparameter, e.g. finetuned.max_train=500 or finetuned.epochs=1 "
                          "(repeatable)")
@@ -765,7 +772,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             names = _router_names(args.routers)
             params = _router_params(args.param, names)
         result = run_evaluation(data, names, args.test_size, args.seed, progress=stages,
-                                skip_unusable=args.routers.strip() == "all", stratify=not args.no_stratify,
+                                skip_unusable="all" in [n.strip() for n in args.routers.split(",")], stratify=not args.no_stratify,
                                 params=params)
         stages.close()
         if out is not None:   # before the table, so a closed pipe on stdout cannot lose it

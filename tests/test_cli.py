@@ -36,7 +36,7 @@ SCHEMA = {
         "best_single": {"type": "object", "required": ["model", "quality", "cost", "aiq", "aiq_note"],
                         "additionalProperties": False,
                         "properties": {"model": {"type": "string"}, "quality": NUMBER, "cost": NUMBER,
-                                       "aiq": {"type": "null"}, "aiq_note": {"type": "string"}}},
+                                       "aiq": {"type": ["number", "null"]}, "aiq_note": {"type": "string"}}},
         "cost_range": {"type": "array", "items": NUMBER, "minItems": 2, "maxItems": 2},
         "skipped": {"type": "object", "additionalProperties": {"type": "string"}},
         "routers": {"type": "object", "additionalProperties": {
@@ -317,7 +317,24 @@ def test_models_of_equal_cost_give_defined_results(cost, long_csv, tmp_path, cap
     for r in result["routers"].values():
         assert 0 <= r["aiq"] <= result["oracle"]["aiq"] + 1e-12
     assert result["cost_range"] == [cost, cost] or np.allclose(result["cost_range"], [cost, cost])
-    assert "note: every model costs the same on average" in capsys.readouterr().out
+    best = result["best_single"]
+    assert best["aiq"] == best["quality"] and "costs the same" in best["aiq_note"], "the header and the table agree"
+    printed = capsys.readouterr().out
+    assert "note: every model costs the same on average" in printed
+    assert f"AIQ {best['quality']:.4f}" in printed and "AIQ n/a" not in printed
+
+
+def test_all_plus_a_named_router_and_no_encoding_for_routers_that_do_not_read(long_csv, tmp_path, capsys):
+    path, _ = long_csv
+    assert cli._router_names("all,finetuned")[-1] == "finetuned"
+    assert "finetuned" not in cli._router_names("all") and len(cli._router_names("knn,all")) == len(
+        cli._router_names("all"))
+    with pytest.raises(cli.UsageError, match="'all' twice"):
+        cli._router_names("all,all")
+    assert main(["evaluate", "--data", str(path), "--routers", "task_best,cheapest", "--progress", "lines"]) == 0
+    assert "encode prompts" not in capsys.readouterr().err, "no router here reads the prompts"
+    assert main(["evaluate", "--data", str(path), "--routers", "task_best,knn", "--progress", "lines"]) == 0
+    assert "encode prompts" in capsys.readouterr().err
 
 
 def test_a_semicolon_file_is_read_with_sep(long_csv, tmp_path, capsys):
