@@ -423,8 +423,11 @@ def win_loss(table_or_choices: pd.DataFrame | Mapping[str, Any], data: RoutingDa
     text = base.mark_text(fontSize=10).encode(
         text=alt.Text("share:Q", format=".1%"),
         color=alt.condition(alt.datum.share > top / 2, alt.value("white"), alt.value("black")))
+    # cells wide enough for a "12.3%" label
     return (cells + text).properties(
-        title=alt.Title("Paired wins", subtitle="Wins that cancel both ways: routers differ by chance, not skill"))
+        width=alt.Step(52), height=alt.Step(26),
+        title=alt.Title("Paired wins", subtitle=["Cell (a, b): a succeeds where b fails",
+                                                 "Mirror cells of equal shade cancel (chance); an uneven pair does not"]))
 
 
 # -- the plateau -------------------------------------------------------------------------------------------------
