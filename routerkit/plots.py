@@ -516,13 +516,14 @@ _TITLES = {
 
 def learning_curve(frame: pd.DataFrame, x: str = "n_train", y: str = "aiq", color: str = "router",
                    references: Mapping[str, float] | None = None, x_title: str | None = None,
-                   y_title: str | None = None, log_x: bool | None = None) -> alt.LayerChart:
+                   y_title: str | None = None, log_x: bool | None = None,
+                   title: str = "Learning curve") -> alt.LayerChart:
     """A metric against a resource (training size, encoder quality...), one line per ``color`` group.
 
     Rows that repeat an ``(x, color)`` pair (seeds) are averaged, with their min-max range as a band.
     ``references`` draws horizontal rules, e.g. ``{"oracle": 0.975, "zero router": 0.823}``: the band moves a
     little, the oracle stays far. Axis titles default to known columns' titles with units; pass ``x_title`` /
-    ``y_title`` for others. ``log_x`` defaults to True for a training size.
+    ``y_title`` for others. ``log_x`` defaults to True for a training size. ``title``: the chart's title.
     """
     missing = [c for c in (x, y, color) if c not in frame.columns]
     if missing:
@@ -560,7 +561,7 @@ def learning_curve(frame: pd.DataFrame, x: str = "n_train", y: str = "aiq", colo
                    rules.mark_text(align="left", x=4, dy=-6, fontSize=10).encode(text="reference:N")]
     runs = int(stats["runs"].max())
     subtitle = f"Mean over up to {runs} runs; band: min to max over runs" if runs > 1 else "One run per point"
-    return alt.layer(*layers).properties(title=alt.Title("Learning curve", subtitle=subtitle))
+    return alt.layer(*layers).properties(title=alt.Title(title, subtitle=subtitle))
 
 
 def score_error(predicted, data: RoutingData, bins: int = 20, name: str | None = None) -> alt.LayerChart:
