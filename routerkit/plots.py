@@ -105,11 +105,13 @@ def _router_colors(names: list[str]) -> alt.Scale:
 
 def _cost_x(log: bool, field: str = "cost_1k") -> alt.X:
     title = COST_TITLE[:-1] + (", log scale)" if log else ")")
-    return alt.X(f"{field}:Q", title=title, scale=alt.Scale(type="log" if log else "linear", zero=False, nice=False))
+    # padding: points at the ends of the range (the cheapest and dearest model) stay off the frame
+    return alt.X(f"{field}:Q", title=title, scale=alt.Scale(type="log" if log else "linear", zero=False, nice=False,
+                                                            padding=12))
 
 
 def _quality_y(field: str = "quality") -> alt.Y:
-    return alt.Y(f"{field}:Q", title=QUALITY_TITLE, scale=alt.Scale(zero=False))
+    return alt.Y(f"{field}:Q", title=QUALITY_TITLE, scale=alt.Scale(zero=False, padding=10))
 
 
 _BUDGET_DECADES = 6
@@ -196,6 +198,26 @@ def _model_labels(models: pd.DataFrame, x: alt.X, y: alt.Y, log: bool = False,
             alt.Chart(models[dear]).mark_text(align="right", dx=-6, **style).encode(x, ly, text="label:N")]
 
 
+_MIX_STEPS = 60    # a mixing segment on a log axis is drawn with at most 1/60 of the axis per straight piece
+
+
+def _mixing_path(name: str, cost: np.ndarray, quality: np.ndarray, log: bool,
+                 span: tuple[float, float]) -> pd.DataFrame:
+    """A hull's vertices as a drawable path. Mixing two operating points is a straight line in linear cost; on a
+    log cost axis that line is a curve, so each segment gets intermediate points (linear in cost) there."""
+    cost, quality = np.asarray(cost, dtype=float), np.asarray(quality, dtype=float)
+    if log and len(cost) > 1 and span[0] > 0 and span[1] > span[0]:
+        step = np.log10(span[1] / span[0]) / _MIX_STEPS
+        xs, ys = [cost[:1]], [quality[:1]]
+        for c0, c1, q0, q1 in zip(cost[:-1], cost[1:], quality[:-1], quality[1:]):
+            k = int(np.ceil(np.log10(c1 / c0) / step)) if c0 > 0 and c1 > c0 else 1
+            t = np.linspace(0.0, 1.0, max(k, 1) + 1)[1:]
+            xs.append(c0 + t * (c1 - c0))
+            ys.append(q0 + t * (q1 - q0))
+        cost, quality = np.concatenate(xs), np.concatenate(ys)
+    return pd.DataFrame({"router": name, "cost_1k": cost, "quality": quality})
+
+
 def _extent(parts) -> tuple[float, float]:
     values = np.concatenate([np.asarray(p, dtype=float).ravel() for p in parts])
     values = values[np.isfinite(values)]
@@ -247,21 +269,25 @@ def frontier(curves: pd.DataFrame | None, data: RoutingData, target: float | Non
     models["cost_1k"] = models["cost"] * _PER_1K
     models["label"] = models["model"].str.split("/").str[-1]
     zc, zq = metrics.zero_router(data)
-    zero = pd.DataFrame({"router": ZERO, "cost_1k": zc * _PER_1K, "quality": zq})
     fc, fq = metrics.oracle_frontier(data)
-    oracle = _thin(pd.DataFrame({"router": ORACLE, "cost_1k": fc * _PER_1K, "quality": fq}), _REFERENCE_ROWS)
     ocost, oquality = metrics.oracle_choice(data).point
     opoint = pd.DataFrame({"router": [ORACLE], "cost_1k": [ocost * _PER_1K], "quality": [oquality],
                            "label": ["oracle"]})
+    points = None if curves is None else _points(_check_curves(curves, "frontier"))
+    if log_cost is None:
+        log_cost = bool((points is None or (points["cost_1k"] > 0).all()) and (models["cost_1k"] > 0).all()
+                        and fc.min() > 0)
+    span = _extent([models["cost_1k"], fc * _PER_1K] + ([] if points is None else [points["cost_1k"]]))
+    zero = _mixing_path(ZERO, zc * _PER_1K, zq, log_cost, span)
+    oracle = _mixing_path(ORACLE, *_thin(pd.DataFrame({"cost_1k": fc * _PER_1K, "quality": fq}),
+                                         _REFERENCE_ROWS)[["cost_1k", "quality"]].to_numpy().T, log_cost, span)
     budget = MAX_CHART_ROWS - len(models) - len(zero) - len(oracle) - len(opoint) - 1
     routers = pd.DataFrame(columns=[*_FRAME_COLUMNS, "cost_1k"])
-    if curves is not None:
-        routers = _thin(_points(_check_curves(curves, "frontier")), budget, by="router")
+    if points is not None:
+        routers = _thin(points, budget, by="router")
         # the chart draws the exact oracle itself; a swept oracle among the curves keeps a name of its own
         routers["router"] = routers["router"].replace({ORACLE: f"{ORACLE} (swept)"})
     names = list(pd.unique(routers["router"])) + [ORACLE, ZERO]
-    if log_cost is None:
-        log_cost = bool((routers["cost_1k"] > 0).all() and (models["cost_1k"] > 0).all() and fc.min() > 0)
     x, y = _cost_x(log_cost), _quality_y()
     color = alt.Color("router:N", title="Router", scale=_router_colors(names), sort=names)
     ref_tooltip = [alt.Tooltip("router:N", title="curve"), alt.Tooltip("quality:Q", format=".3f"),
@@ -282,7 +308,7 @@ def frontier(curves: pd.DataFrame | None, data: RoutingData, target: float | Non
     if not routers.empty:
         layers.append(alt.Chart(routers).mark_line(point=True).encode(
             x, y, color, order=alt.Order("lam:Q", sort="descending"), tooltip=_CURVE_TOOLTIP))
-    subtitle = "Single models (grey), zero router (dashed), oracle (black)"
+    subtitle = "Single models (grey), zero router (dashed), exact oracle frontier (black)"
     if target is not None:
         rule = pd.DataFrame({"quality": [float(target)], "label": [f"{target_label} {float(target):.3f}"]})
         layers.append(alt.Chart(rule).mark_rule(color="#b22222", strokeDash=[2, 2]).encode(
@@ -357,6 +383,11 @@ def routing_mix(curve: pd.DataFrame, router: str | None = None) -> alt.Chart:
     models = [c[len(SHARE_PREFIX):] for c in share_cols]
     long["model"] = long["model"].str[len(SHARE_PREFIX):]
     long["stack"] = long["model"].map({m: k for k, m in enumerate(models)})
+    # the legend names models as the tables do (no provider prefix); the tooltip keeps the full name
+    short = {m: m.split("/")[-1] for m in models}
+    if len(set(short.values())) < len(short):
+        short = {m: m for m in models}
+    long["label"] = long["model"].map(short)
     long["cost_1k"] = long["cost"] * _PER_1K
     long = long.drop(columns="cost")
     name = str(one["router"].iloc[0])
@@ -364,7 +395,8 @@ def routing_mix(curve: pd.DataFrame, router: str | None = None) -> alt.Chart:
         _budget_x(long["lam"]),
         alt.Y("share:Q", title=SHARE_TITLE, stack="zero", axis=alt.Axis(format="%"),
               scale=alt.Scale(domain=[0, 1], nice=False)),
-        alt.Color("model:N", title="Model", sort=models, scale=alt.Scale(scheme="tableau20")),
+        alt.Color("label:N", title="Model", sort=[short[m] for m in models],
+                  scale=alt.Scale(range=PALETTE)),   # distinct hues first: neighbours never share one
         order=alt.Order("stack:Q"),
         tooltip=[alt.Tooltip("model:N"), alt.Tooltip("share:Q", format=".1%"),
                  alt.Tooltip("lam:Q", title="budget λ", format=".3g"),

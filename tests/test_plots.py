@@ -165,9 +165,11 @@ def test_routing_mix_stacks_shares_per_model(world):
     out = spec(plots.routing_mix(curves, router="linear"))
     check_axes(out)
     assert out["mark"]["type"] == "area"
-    assert out["encoding"]["y"]["stack"] == "zero" and out["encoding"]["color"]["field"] == "model"
+    assert out["encoding"]["y"]["stack"] == "zero" and out["encoding"]["color"]["field"] == "label"
     rows = pd.DataFrame(out["datasets"][out["data"]["name"]])
     assert set(rows["model"]) == set(test.models)
+    assert set(rows["label"]) == {m.split("/")[-1] for m in test.models}, "the legend drops provider prefixes"
+    assert out["encoding"]["color"]["scale"]["range"][:3] == plots.PALETTE[:3]
     np.testing.assert_allclose(rows.groupby("lam")["share"].sum(), 1.0)
     assert "linear" in out["title"]["text"]
     with pytest.raises(ValueError, match="pass router="):
@@ -407,3 +409,15 @@ def test_the_bounds_check_catches_a_bar_past_its_axis():
     clipped = alt.Chart(frame).mark_bar().encode(alt.X("aiq:Q", scale=alt.Scale(domain=[0.5, 1.0])), y="router:N")
     assert marks_outside(clipped)
     assert not marks_outside(alt.Chart(frame).mark_bar().encode(x="aiq:Q", y="router:N"))
+
+
+def test_a_hull_is_drawn_as_mixing_on_a_log_cost_axis(world):
+    """Mixing two models is linear in cost: on a log axis the zero router's path gets the points that make it curve."""
+    test = world[0]
+    zc, zq = metrics.zero_router(test)
+    for log in (True, False):
+        out = spec(plots.frontier(None, test, log_cost=log))
+        rows = pd.concat([pd.DataFrame(d) for d in out["datasets"].values()], ignore_index=True)
+        zero = rows[rows["router"] == plots.ZERO]
+        np.testing.assert_allclose(zero["quality"], np.interp(zero["cost_1k"] / 1000, zc, zq), atol=1e-12)
+        assert (len(zero) > 3 * len(zc)) == log, "intermediate points only where the axis bends the segments"
