@@ -135,6 +135,7 @@ def calibrate(router: Any, val: RoutingData, *, target_cost: float | None = None
     frame = evaluate(router, val, lams=lams).reset_index(drop=True)
     cost, quality, lam = (frame[k].to_numpy(float) for k in ("cost", "quality", "lam"))
     ok = np.ones(len(frame), dtype=bool)
+    capped = np.ones(len(frame), dtype=bool)      # within every share cap
     unmet = []
     if "cost" in target:
         fits = cost <= target["cost"] * (1 + _SLACK)
@@ -155,11 +156,15 @@ def calibrate(router: Any, val: RoutingData, *, target_cost: float | None = None
             unmet.append(f"max_share {cap:.4g} for {model!r} is below the smallest share this router sends it "
                          f"on these queries ({share.min():.4g})")
         ok &= fits
+        capped &= fits
     if unmet:
         raise ValueError("; ".join(unmet))
-    if not ok.any():
-        raise ValueError(f"no budget meets every target at once on these queries ({target}); each alone is "
-                         f"reachable: relax one of them")
+    if not ok.any():            # each reachable alone; within the caps the goal is not
+        if "quality" in target:
+            raise ValueError(f"target_quality {target['quality']:.4g} is above the best quality this router reaches "
+                             f"within the max_share caps on these queries ({quality[capped].max():.4g})")
+        raise ValueError(f"target_cost {target['cost']:.4g} USD per query is below the cheapest this router routes "
+                         f"for within the max_share caps on these queries ({cost[capped].min():.4g})")
     idx = np.flatnonzero(ok)
     if "quality" in target:      # the cheapest budget that reaches the quality
         order = np.lexsort((-lam[idx], cost[idx]))

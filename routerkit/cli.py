@@ -33,7 +33,7 @@ from routerkit.evaluate import best_model, sweep_frame
 from routerkit.loaders import load_dataset
 from routerkit.progress import Stages
 from routerkit.sanity import CONSTANT_SHARE, SOLVED, sanity_flags
-from routerkit.threads import set_threads
+from routerkit.threads import get_threads, set_threads
 
 __all__ = ["main", "run_evaluation", "run_calibration", "describe"]
 
@@ -289,6 +289,23 @@ def _sweep(name: str, router, test: RoutingData) -> tuple[Any, float, float]:
     return frame, routed - start, time.perf_counter() - routed
 
 
+def _fitted(name: str, seed: int, given: dict[str, Any], train: RoutingData):
+    """The registry router ``name`` with the run's seed and its ``--param`` values, fitted on ``train``."""
+    from routerkit import routers as rk_routers
+
+    router = rk_routers.make(name)
+    if "random_state" in router.get_params():
+        router.set_params(random_state=seed)
+    router.set_params(**given)
+    try:
+        return router.fit(train)
+    except ValueError as exc:       # the router rejects a value set with --param: a usage error
+        if not given:
+            raise
+        raise UsageError(f"{name} with --param {', '.join(f'{k}={v!r}' for k, v in given.items())}: "
+                         f"{_first_line(exc)}") from None
+
+
 def run_evaluation(data: RoutingData, router_names: Sequence[str], test_size: float = 0.3, seed: int = 0,
                    progress: Stages | None = None, skip_unusable: bool = False,
                    stratify: bool = True, params: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -341,20 +358,10 @@ def run_evaluation(data: RoutingData, router_names: Sequence[str], test_size: fl
         "skipped": skipped,
     }
     for name in router_names:
-        router = rk_routers.make(name)
-        if "random_state" in router.get_params():
-            router.set_params(random_state=seed)
         given = (params or {}).get(name, {})
-        router.set_params(**given)
         with stages.stage(f"fit {name} on {len(train):,} queries"):
             start = time.perf_counter()
-            try:
-                router.fit(train)
-            except ValueError as exc:       # the router rejects a value set with --param: a usage error
-                if not given:
-                    raise
-                raise UsageError(f"{name} with --param {', '.join(f'{k}={v!r}' for k, v in given.items())}: "
-                                 f"{_first_line(exc)}") from None
+            router = _fitted(name, seed, given, train)
             fit_seconds = time.perf_counter() - start
         with stages.stage(f"route {len(test):,} test queries with {name} and sweep the budget"):
             frame, route_seconds, sweep_seconds = _sweep(name, router, test)
@@ -379,15 +386,20 @@ def run_evaluation(data: RoutingData, router_names: Sequence[str], test_size: fl
 def _max_share(specs: Sequence[str] | None) -> dict[str, float] | None:
     if not specs:
         return None
-    caps = {}
+    caps: dict[str, float] = {}
     for spec in specs:
         model, sep, value = spec.rpartition("=")
         if not sep or not model:
             raise UsageError(f"--max-share {spec!r}: write MODEL=FRACTION, e.g. gpt-4-1106-preview=0.2")
         try:
-            caps[model] = float(value)
+            cap = float(value)
         except ValueError:
             raise UsageError(f"--max-share {spec!r}: {value!r} is not a number") from None
+        if not 0 <= cap <= 1:
+            raise UsageError(f"--max-share {spec!r}: the share must be a finite number in [0, 1]")
+        if model in caps:
+            raise UsageError(f"--max-share names {model!r} twice ({caps[model]:g} and {cap:g}): give one cap per model")
+        caps[model] = cap
     return caps
 
 
@@ -413,18 +425,17 @@ def run_calibration(data: RoutingData, router_name: str, *, target_cost: float |
     if encode:
         with stages.stage(f"encode prompts (TF-IDF + SVD on {len(fit_part):,} training queries)"):
             fit_part, val, test = _with_text_features(seed, fit_part, val, test)
-    router = rk_routers.make(name)
-    if "random_state" in router.get_params():
-        router.set_params(random_state=seed)
-    router.set_params(**(params or {}))
     with stages.stage(f"fit {name} on {len(fit_part):,} queries"):
-        router.fit(fit_part)
+        router = _fitted(name, seed, params or {}, fit_part)
     with stages.stage(f"calibrate on {len(val):,} validation queries, check on {len(test):,} test queries"):
         try:
             cal = calibrate(router, val, target_cost=target_cost, target_quality=target_quality,
                             max_share=max_share)
-        except ValueError as exc:
-            raise UsageError(_first_line(exc)) from None
+        except ValueError as exc:       # a target out of reach: said with the command's own flags
+            message = _first_line(exc).replace("on these queries", "on the validation part")
+            for arg in ("target_cost", "target_quality", "max_share"):
+                message = message.replace(arg, "--" + arg.replace("_", "-"))
+            raise UsageError(message) from None
         held = cal.check(router, test)
         on_val = cal.check(router, val)
 
@@ -438,6 +449,8 @@ def run_calibration(data: RoutingData, router_name: str, *, target_cost: float |
 
     return {
         "dataset": data.meta.get("name", ""),
+        "n_queries": len(data),
+        "dropped": _dropped(data),
         "router": name,
         **({"params": dict(params)} if params else {}),
         "split": {"fit": len(fit_part), "validation": len(val), "test": len(test), "seed": int(seed),
@@ -606,6 +619,10 @@ def _nonnegative(text: str) -> float:
     return _float_arg(text, lambda v: math.isfinite(v) and v >= 0, "a finite number >= 0")
 
 
+def _unit(text: str) -> float:
+    return _float_arg(text, lambda v: 0 <= v <= 1, "a number in [0, 1]")
+
+
 def _fraction(text: str) -> float:
     return _float_arg(text, lambda v: 0 < v < 1, "a fraction in (0, 1)")
 
@@ -683,7 +700,7 @@ def _parser() -> argparse.ArgumentParser:
     goal = cal.add_mutually_exclusive_group()
     goal.add_argument("--target-cost", type=_nonnegative, metavar="USD",
                       help="spend at most this mean USD per query (the best quality within it)")
-    goal.add_argument("--target-quality", type=_nonnegative, metavar="Q",
+    goal.add_argument("--target-quality", type=_unit, metavar="Q",
                       help="reach at least this mean score (the cheapest budget that does)")
     cal.add_argument("--max-share", action="append", metavar="MODEL=FRACTION",
                      help="send at most this share of queries to MODEL (repeatable; alone, or with a target)")
@@ -710,6 +727,7 @@ def _calibrate_command(args) -> int:
         if spec == "all" or "," in spec:
             raise UsageError(f"--router {args.router!r}: name one router, e.g. knn")
         (name,) = _router_names(spec)
+        _check_single_models([name], data)
         params = _router_params(args.param, [name]).get(name)
     if caps:
         for model in caps:
@@ -737,6 +755,7 @@ def _print_calibration(result: dict[str, Any]) -> None:
     val, test = result["validation"], result["test"]
     shares = [(f"share {m.split('/')[-1]}", m) for m in target.get("max_share", {})]
     w = max([12] + [len(label) for label, _ in shares])
+    _print_dropped(result["dropped"], result["n_queries"])
     print(f"router       {result['router']} on {result['dataset'] or 'the data'}")
     print(f"target       {'; '.join(goals)}")
     print(f"budget       lam = {result['lam']:.6g} (chosen on the validation part)")
@@ -757,6 +776,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return int(exc.code or 0)
         if getattr(args, "threads", None) is not None:
             set_threads(args.threads)
+        try:            # a bad $ROUTERKIT_THREADS is a usage error, found before any work
+            get_threads()
+        except ValueError as exc:
+            raise UsageError(_first_line(exc)) from None
         columns = {arg: getattr(args, flag) for flag, arg in COLUMN_FLAGS.items()}
         if args.command == "data":
             _print_info(describe(_load(args.dataset, args.format, args.missing, columns, args.sep)))

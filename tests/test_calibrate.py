@@ -136,11 +136,26 @@ def test_targets_reachable_alone_but_not_together(parts):
     router, val, _, frame = parts
     top_share = frame[SHARE_PREFIX + TOP].to_numpy()
     best_q = float(frame["quality"].max())
-    with pytest.raises(ValueError, match="each alone is reachable"):
-        rk.calibrate(router, val, target_quality=best_q, max_share={TOP: float(top_share.min())})
+    cap = float(top_share.min())
+    within = frame.loc[frame[SHARE_PREFIX + TOP] <= cap + 1e-12, "quality"].max()
+    with pytest.raises(ValueError, match=rf"best quality this router reaches within the max_share caps on these "
+                                         rf"queries \({within:.4g}\)"):
+        rk.calibrate(router, val, target_quality=best_q, max_share={TOP: cap})
 
 
 def test_val_must_be_routing_data(parts):
     router, val, _, _ = parts
     with pytest.raises(TypeError, match="RoutingData"):
         rk.calibrate(router, val.scores, target_cost=1e-3)
+
+
+def test_a_spend_out_of_reach_within_the_caps_names_the_cheapest_within_them(parts):
+    router, val, _, frame = parts
+    cheap = val.models[int(np.argmin(val.costs.mean(axis=0)))]
+    share = frame[SHARE_PREFIX + cheap]
+    cap = float(share.min())
+    within = frame.loc[share <= cap + 1e-12, "cost"].min()
+    assert within > frame["cost"].min()
+    with pytest.raises(ValueError, match=rf"cheapest this router routes for within the max_share caps on these "
+                                         rf"queries \(({within:.4g})\)"):
+        rk.calibrate(router, val, target_cost=float(frame["cost"].min()), max_share={cheap: cap})

@@ -412,9 +412,10 @@ def test_param_sets_a_routers_hyperparameters_and_bad_ones_are_usage_errors(long
 # -- routerkit calibrate -------------------------------------------------------------------------------------------
 CAL_SCHEMA = {
     "type": "object", "additionalProperties": False,
-    "required": ["dataset", "router", "split", "target", "lam", "validation", "test"],
+    "required": ["dataset", "n_queries", "dropped", "router", "split", "target", "lam", "validation", "test"],
     "properties": {
         "dataset": {"type": "string"}, "router": {"type": "string"}, "params": {"type": "object"},
+        "n_queries": {"type": "integer"}, "dropped": {"type": "object"},
         "split": {"type": "object", "additionalProperties": False,
                   "required": ["fit", "validation", "test", "seed", "stratified_by_task"],
                   "properties": {k: {"type": "integer"} for k in ["fit", "validation", "test", "seed"]}
@@ -464,6 +465,13 @@ def test_calibrate_finds_the_budget_and_checks_it_on_the_test_part(long_csv, tmp
     (["--router", "lineer", "--target-cost", "0.001"], "unknown router 'lineer'"),
     (["--router", "linear", "--target-cost", "-1"], "must be a finite number >= 0"),
     (["--router", "linear", "--target-cost", "0.001", "--val-size", "1.5"], "must be a fraction in (0, 1)"),
+    (["--router", "linear", "--target-quality", "1.5"], "must be a number in [0, 1]"),
+    (["--router", "linear", "--max-share", "gpt-4-1106-preview=0.3", "--max-share", "gpt-4-1106-preview=0.5"],
+     "names 'gpt-4-1106-preview' twice"),
+    (["--router", "knn", "--target-cost", "0.001", "--param", "knn.k=0"], "knn with --param k=0"),
+    (["--router", "single:nosuch", "--target-cost", "0.001"], "no model 'nosuch'"),
+    (["--router", "linear", "--target-quality", "0.999"], "--target-quality 0.999 is above the best quality this "
+                                                          "router reaches on the validation part"),
 ])
 def test_calibrate_bad_input_is_one_line_with_exit_2(argv, message, long_csv, capsys):
     path, _ = long_csv
@@ -476,3 +484,24 @@ def test_calibrate_json_cannot_replace_the_input(long_csv, capsys):
     assert main(["calibrate", "--data", str(path), "--format", "long", "--router", "linear", "--target-cost",
                  "0.001", "--json", str(path)]) == 2
     assert "is the input file" in one_line_error(capsys)
+
+
+def test_calibrate_reports_dropped_queries(long_csv, tmp_path, capsys):
+    path, _ = long_csv
+    frame = _frame(path)
+    frame.loc[frame.index[0], "score"] = np.nan
+    broken = tmp_path / "broken.csv"
+    frame.to_csv(broken, index=False)
+    out = tmp_path / "cal.json"
+    assert main(["calibrate", "--data", str(broken), "--format", "long", "--missing", "drop", "--router", "linear",
+                 "--target-cost", "0.002", "--json", str(out), "--progress", "off"]) == 0
+    assert json.loads(out.read_text())["dropped"]["count"] == 1
+    assert "dropped      1 of" in capsys.readouterr().out
+
+
+def test_a_bad_threads_variable_is_one_line(long_csv, monkeypatch, capsys):
+    path, _ = long_csv
+    monkeypatch.setenv("ROUTERKIT_THREADS", "abc")
+    assert main(["calibrate", "--data", str(path), "--format", "long", "--router", "linear", "--target-cost",
+                 "0.001"]) == 2
+    assert "ROUTERKIT_THREADS must be a whole number" in one_line_error(capsys)

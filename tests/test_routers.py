@@ -1,6 +1,8 @@
 """Routers: one conformance test over the whole registry, then behaviour on RouterWorld."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -403,8 +405,14 @@ def test_route_prompts_equals_route_on_the_same_prompts(name, prompts):
 def test_route_prompts_reads_tasks_where_the_router_learned_them(world):
     train, test = world
     trend = rk.routers.make("task_best").fit(train)
-    got = trend.route_prompts(["a question"] * len(test), 0.0, tasks=list(test.tasks))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")          # known tasks: nothing to warn about
+        got = trend.route_prompts(["a question"] * len(test), 0.0, tasks=list(test.tasks))
     np.testing.assert_array_equal(got, trend.route(test, 0.0))
+    with pytest.warns(UserWarning, match="no tasks= were given"):
+        trend.route_prompts(["a question"])
+    with pytest.warns(UserWarning, match=r"not seen in training .*\['nope'\]"):
+        trend.route_prompts(["a question"], tasks=["nope"])
 
 
 @pytest.mark.parametrize("bad, match", [

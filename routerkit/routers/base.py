@@ -27,6 +27,7 @@ prompt text itself (``needs_prompts = True``) need ``data.prompts``: features al
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -175,6 +176,16 @@ class Router(BaseEstimator):
         if self.needs_features and self.feature_source_ != "prompts":
             raise ValueError(f"{self.name!r} was fitted on data.features, not on prompts, so it cannot read text: "
                              f"fit it on data with prompts (features='prompts') to route raw prompts")
+        learned = [t for t in self.cost_table_.index if t != ALL_TASKS]
+        if learned and tasks is None:
+            warnings.warn(f"{self.name!r} learned its cost estimates per task ({len(learned)} tasks) and no tasks= were "
+                          f"given: every prompt is priced as an average query, so the routing differs from the one "
+                          f"on data with tasks (pass tasks=)", UserWarning, stacklevel=2)
+        elif learned:
+            unseen = sorted(set(tasks) - set(learned))
+            if unseen:
+                warnings.warn(f"tasks not seen in training fall back on the average over all tasks: {unseen[:5]}"
+                              + (" ..." if len(unseen) > 5 else ""), UserWarning, stacklevel=2)
         n, m = len(prompts), len(self.models_)
         # scores and costs are what the router does not know before the call: placeholders it never reads
         data = RoutingData(scores=np.zeros((n, m)), costs=np.zeros((n, m)), models=list(self.models_),
