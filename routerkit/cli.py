@@ -413,7 +413,6 @@ def run_calibration(data: RoutingData, router_name: str, *, target_cost: float |
     ``val_size`` is the validation part's share of the training part (after ``test_size`` is held out).
     Costs are mean USD per query, quality mean score.
     """
-    from routerkit import routers as rk_routers
     from routerkit.calibrate import calibrate
 
     stages = progress if progress is not None else Stages(0, mode="off")
