@@ -938,7 +938,8 @@ def plateau_intervals(choices: Mapping[str, Any], data: RoutingData, learned=Non
     Returns ``aiq``: one row per router, then ``zero router`` and ``oracle``, with ``aiq`` (the estimate on
     all the queries), ``low``, ``high``, and the paired difference to the best learned router (by estimate)
     ``vs_best``, ``vs_best_low``, ``vs_best_high`` (0 for that router itself; an interval that holds 0 means
-    the data cannot tell the two apart); ``band``: rows ``width`` (best minus worst learned), ``gap`` (oracle
+    the data cannot tell the two apart), and likewise to the zero router, ``vs_zero``, ``vs_zero_low``,
+    ``vs_zero_high`` (is a router above random mixing, or below it, beyond the noise?); ``band``: rows ``width`` (best minus worst learned), ``gap`` (oracle
     minus best learned), ``gain`` (best learned minus zero router) and ``ratio`` (width / gap), with
     ``estimate``, ``low``, ``high``. Within a resample "best" and "worst" are that resample's own.
     """
@@ -1001,12 +1002,15 @@ def plateau_intervals(choices: Mapping[str, Any], data: RoutingData, learned=Non
         low, high = np.quantile(values, q)
         return float(low), float(high)
 
+    zero_col = len(names)
     table = []
     for j, name in enumerate([*names, "zero router", "oracle"]):
-        diff = draws[:, j] - draws[:, best]
-        table.append((name, estimate[j], *interval(draws[:, j]), estimate[j] - estimate[best], *interval(diff)))
+        table.append((name, estimate[j], *interval(draws[:, j]),
+                      estimate[j] - estimate[best], *interval(draws[:, j] - draws[:, best]),
+                      estimate[j] - estimate[zero_col], *interval(draws[:, j] - draws[:, zero_col])))
     aiq_frame = pd.DataFrame(table, columns=["router", "aiq", "low", "high", "vs_best", "vs_best_low",
-                                             "vs_best_high"]).set_index("router")
+                                             "vs_best_high", "vs_zero", "vs_zero_low", "vs_zero_high"]
+                             ).set_index("router")
 
     def band_stats(values: np.ndarray) -> np.ndarray:
         inside = values[..., band_cols]

@@ -835,6 +835,8 @@ def test_plateau_intervals_estimates_are_the_aiq_table_and_band(zoo_split):
     assert (pi.aiq["low"] <= pi.aiq["aiq"]).all() and (pi.aiq["aiq"] <= pi.aiq["high"]).all()
     best = table.idxmax()
     assert pi.aiq.loc[best, ["vs_best", "vs_best_low", "vs_best_high"]].tolist() == [0.0, 0.0, 0.0]
+    assert pi.aiq.loc["zero router", ["vs_zero", "vs_zero_low", "vs_zero_high"]].tolist() == [0.0, 0.0, 0.0]
+    np.testing.assert_allclose(pi.aiq["vs_zero"], pi.aiq["aiq"] - band.zero_aiq, atol=1e-12)
 
 
 def test_plateau_intervals_one_resample_by_hand(zoo_split):
