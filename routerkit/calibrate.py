@@ -109,8 +109,8 @@ def calibrate(router: Any, val: RoutingData, *, target_cost: float | None = None
     The router is swept over ``lams``. By default, for a router that decides by the shared rule, the 50 budgets
     :func:`routerkit.evaluate` sweeps (``decision.lam_grid``: from λ = 0, the largest budget, to the budget where
     every query goes to the cheapest model) and 1,000 more spread over the same range, so that a target is met
-    closely rather than with a coarse grid's money to spare; for any other router, evaluate's own grid. Ties go to the cheaper
-    routing, then to the larger λ. A target that no budget meets raises a ValueError that names the best value the
+    closely rather than with a coarse grid's money to spare; for any other router, evaluate's own grid. Ties go to
+    the cheaper routing, then to the larger λ. A target that no budget meets raises a ValueError that names the best value the
     router reaches on ``val``. The result holds the λ and what it realises on ``val``; ``result.check(router,
     test)`` measures the same on other queries.
     """
@@ -160,6 +160,9 @@ def calibrate(router: Any, val: RoutingData, *, target_cost: float | None = None
     if unmet:
         raise ValueError("; ".join(unmet))
     if not ok.any():            # each reachable alone; within the caps the goal is not
+        if "cost" not in target and "quality" not in target:
+            raise ValueError(f"each max_share cap is reachable alone, but no budget keeps them all at once on these "
+                             f"queries ({', '.join(f'{m}: {c:g}' for m, c in target['max_share'].items())}): relax one")
         if "quality" in target:
             raise ValueError(f"target_quality {target['quality']:.4g} is above the best quality this router reaches "
                              f"within the max_share caps on these queries ({quality[capped].max():.4g})")

@@ -159,3 +159,14 @@ def test_a_spend_out_of_reach_within_the_caps_names_the_cheapest_within_them(par
     with pytest.raises(ValueError, match=rf"cheapest this router routes for within the max_share caps on these "
                                          rf"queries \(({within:.4g})\)"):
         rk.calibrate(router, val, target_cost=float(frame["cost"].min()), max_share={cheap: cap})
+
+
+def test_caps_reachable_alone_but_not_together(parts):
+    router, val, _, frame = parts
+    top_share = frame[SHARE_PREFIX + TOP]
+    cheap = val.models[int(np.argmin(val.costs.mean(axis=0)))]
+    cheap_share = frame[SHARE_PREFIX + cheap]
+    caps = {TOP: float(top_share.min()), cheap: float(cheap_share.min())}
+    assert not ((top_share <= caps[TOP] + 1e-12) & (cheap_share <= caps[cheap] + 1e-12)).any()
+    with pytest.raises(ValueError, match="each max_share cap is reachable alone, but no budget keeps them all"):
+        rk.calibrate(router, val, max_share=caps)
