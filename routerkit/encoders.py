@@ -217,6 +217,17 @@ class SentenceTransformerEncoder(TransformerMixin, BaseEstimator):
         self.model_hash_ = _weights_hash(self.model_)
         return self
 
+    # a saved router keeps the encoder's settings and model_hash_; the weights load again from the local copy
+    _not_saved = ("model_",)
+
+    def _after_load(self) -> None:
+        if hasattr(self, "model_hash_"):
+            saved = self.model_hash_
+            self.fit()
+            if self.model_hash_ != saved:
+                raise ValueError(f"the {self.model_name} weights found here differ from those this encoder was "
+                                 f"fitted with (sha256 {self.model_hash_[:12]} against {saved[:12]}): refit the router")
+
     def transform(self, prompts) -> np.ndarray:
         if not hasattr(self, "model_"):
             self.fit()

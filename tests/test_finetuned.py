@@ -159,3 +159,12 @@ def test_registered():
     assert "finetuned" in rk.routers.available()
     r = rk.routers.make("finetuned", max_train=100)
     assert isinstance(r, FineTunedRouter) and r.max_train == 100 and r.get_params()["max_seq_length"] == 128
+
+
+def test_saved_and_loaded_it_routes_the_same(fitted, split, tmp_path):
+    loaded = rk.routers.load(fitted.save(tmp_path / "finetuned.router"))
+    test = split[1]
+    np.testing.assert_array_equal(loaded.predict(test), fitted.predict(test))
+    prompts = list(test.prompts)
+    np.testing.assert_array_equal(loaded.route_prompts(prompts, 1e3), fitted.route_prompts(prompts, 1e3))
+    assert loaded.tokenizer_.truncation_side == fitted.truncation

@@ -138,3 +138,18 @@ def test_a_router_fits_on_minilm_features(fitted):
     router = rk.routers.make("knn", encoder=MiniLMEncoder(cache_dir=fitted.cache_dir, progress=False)).fit(data)
     assert router.predict(data).shape == (n, 2)
     assert (router.route(data, 0.0) == np.where(maths, 0, 1)).mean() > 0.9
+
+
+def test_a_saved_router_loads_the_same_weights_or_refuses(fitted, tmp_path, monkeypatch):
+    import routerkit as rk
+
+    prompts = [f"{w} question number {i}" for i, w in enumerate(["maths", "poetry"] * 10)]
+    scores = np.array([[1.0, 0.0] if "maths" in p else [0.0, 1.0] for p in prompts])
+    data = rk.RoutingData(scores=scores, costs=np.ones_like(scores) * [1e-3, 2e-3], models=["a", "b"],
+                          prompts=np.array(prompts, dtype=object))
+    router = rk.routers.make("knn", k=3, encoder=MiniLMEncoder(cache_dir=fitted.cache_dir, progress=False)).fit(data)
+    path = router.save(tmp_path / "knn-minilm.router")
+    np.testing.assert_array_equal(rk.routers.load(path).predict(data), router.predict(data))
+    monkeypatch.setattr(encoders, "_weights_hash", lambda model: "0" * 64)
+    with pytest.raises(ValueError, match="differ from those this encoder was fitted with"):
+        rk.routers.load(path)

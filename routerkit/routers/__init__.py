@@ -2,7 +2,7 @@
 
 ``available()`` lists the registry names, ``make(name, **params)`` builds a router. Every router follows the
 protocol of :mod:`routerkit.routers.base` (``fit(train) -> self``, ``predict``, ``cost_estimate``,
-``route(data, lam)``).
+``route(data, lam)``). ``router.save(path)`` keeps a fitted router in a file, ``load(path)`` reads it back.
 
 - baselines: ``single:<model>``, ``cheapest``, ``best_single``, ``random``, ``oracle`` (upper bound, reads test labels)
 - global trends: ``task_best``, ``cluster_best``
@@ -22,9 +22,10 @@ from routerkit.routers.factorisation import MFRouter
 from routerkit.routers.pairwise import PairwiseRouter
 from routerkit.routers.ranking import RankingRouter
 from routerkit.routers.finetuned import FineTunedRouter
+from routerkit.routers.persist import load
 
 __all__ = [
-    "available", "make", "register", "Router", "FeatureRouter", "NotFittedError",
+    "available", "make", "register", "load", "Router", "FeatureRouter", "NotFittedError",
     "SingleModelRouter", "CheapestRouter", "BestSingleRouter", "RandomMixRouter", "OracleRouter",
     "TaskBestRouter", "ClusterBestRouter", "KNNRouter", "LinearRouter", "MLPRouter", "GBDTRouter",
     "MFRouter", "PairwiseRouter", "RankingRouter", "FineTunedRouter",

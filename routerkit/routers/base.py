@@ -15,6 +15,8 @@ Protocol (scikit-learn's style)
   for score-based routers ``decide(predict(data), cost_estimate(data), lam)``:
   ``argmax_j s_hat - lam * c_hat``, ties to the cheaper model (:func:`routerkit.decision.decide`).
 - ``name``: the registry name.
+- ``save(path)``: keep the fitted router in a file (:mod:`routerkit.routers.persist`; ``routerkit.routers.load``
+  reads it back).
 
 Every fit, predict and route runs with routerkit's thread limit (:mod:`routerkit.threads`).
 
@@ -192,6 +194,16 @@ class Router(BaseEstimator):
                            tasks=tasks, prompts=prompts)
         return self.route(data, lam)
 
+    # -- keeping a fitted router -------------------------------------------------------------------------
+    def save(self, path):
+        """Write this fitted router, with its encoder, to ``path``; read it back with ``routerkit.routers.load``.
+
+        The file is a zip of JSON, numpy arrays and skops files (no pickle); it records the routerkit version
+        and is refused by another version. Returns the path.
+        """
+        from routerkit.routers.persist import save
+        return save(self, path)
+
     # -- features ---------------------------------------------------------------------------------------
     def _fit_features(self, train: RoutingData) -> np.ndarray:
         source = getattr(self, "features", "auto")
@@ -259,3 +271,7 @@ class FeatureRouter(Router):
     """A router that reads query features (see the module docstring for where they come from)."""
 
     needs_features = True
+
+    def _n_inputs(self) -> int:
+        """Width of the features the router's own model reads: the standardised features and the task one-hot."""
+        return len(self.feature_mean_) + len(self.task_levels_)

@@ -49,13 +49,16 @@ class MFRouter(FeatureRouter):
     def _fit(self, train, X):
         Xt, St = T.to_tensor(X), T.to_tensor(train.scores)
         with T.seeded(self.random_state_):
-            net = _MF(X.shape[1], self.n_models_, int(self.dim))
+            net = self._new_module("net_")
             # start the biases at the models' mean logit: the embedding only has to learn the deviations
             p = np.clip(self.model_score_, 1e-3, 1 - 1e-3)
             net.model_bias.data = torch.as_tensor(np.log(p / (1 - p)), dtype=torch.float32)
             self.net_ = T.train(net, Xt, St, torch.nn.BCEWithLogitsLoss(), epochs=self.epochs,
                                 batch_size=self.batch_size, lr=self.lr, weight_decay=self.weight_decay,
                                 seed=self.random_state_)
+
+    def _new_module(self, name):
+        return _MF(self._n_inputs(), self.n_models_, int(self.dim))
 
     def _predict(self, data, X):
         return T.eval_batched(lambda x: torch.sigmoid(self.net_(x)), T.to_tensor(X))

@@ -125,6 +125,7 @@ class FineTunedRouter(Router):
 
     name = "finetuned"
     needs_prompts = True
+    _not_saved = ("tokenizer_",)     # a saved router rebuilds it from the local MiniLM (_new_module)
 
     def __init__(self, epochs: int = 3, batch_size: int = 16, lr_body: float = 3e-5, lr_head: float = 1e-3,
                  weight_decay: float = 0.01, max_seq_length: int = 128, truncation: str = "left",
@@ -163,13 +164,7 @@ class FineTunedRouter(Router):
         if train.prompts is None:
             raise ValueError(f"{self.name!r} fine-tunes a text encoder on the prompts, and the training data has "
                              f"none (it reads data.prompts, not data.features)")
-        from routerkit.encoders import MINILM, _load_sentence_model
-
-        sentence_model = _load_sentence_model(MINILM, local_files_only=True)   # ImportError names the extra
-        self.tokenizer_ = sentence_model.tokenizer
-        self.tokenizer_.truncation_side = self.truncation
-        body = sentence_model[0].auto_model
-        del sentence_model
+        body = self._new_module("body_")
 
         fit, val = self._split(len(train))
         self.n_train_, self.n_val_ = len(fit), len(val)
@@ -179,7 +174,7 @@ class FineTunedRouter(Router):
         loss_fn = torch.nn.BCEWithLogitsLoss()
 
         with T.seeded(self.random_state_):
-            head = torch.nn.Linear(body.config.hidden_size, self.n_models_)
+            head = self._new_module("head_", body)
             with torch.no_grad():              # start at the best-single-model trend: zero weights, mean bias
                 head.weight.zero_()
                 p = S[fit].mean(dim=0).clamp(1e-3, 1 - 1e-3)
@@ -219,6 +214,17 @@ class FineTunedRouter(Router):
             body.load_state_dict(best_state[1])
             head.load_state_dict(best_state[2])
         self.body_, self.head_ = body.eval(), head.eval()
+
+    def _new_module(self, name, body=None):
+        """MiniLM's pretrained body (setting ``tokenizer_``) for ``"body_"``; an untrained head for ``"head_"``."""
+        if name == "head_":
+            return torch.nn.Linear((body or self.body_).config.hidden_size, self.n_models_)
+        from routerkit.encoders import MINILM, _load_sentence_model
+
+        sentence_model = _load_sentence_model(MINILM, local_files_only=True)   # ImportError names the extra
+        self.tokenizer_ = sentence_model.tokenizer
+        self.tokenizer_.truncation_side = self.truncation
+        return sentence_model[0].auto_model
 
     def _split(self, n: int) -> tuple[np.ndarray, np.ndarray]:
         """Training rows and validation rows: a seeded subsample of ``max_train``, then a seeded slice."""

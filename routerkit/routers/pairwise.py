@@ -58,9 +58,9 @@ class PairwiseRouter(FeatureRouter):
     def _fit(self, train, X):
         Xt, St = T.to_tensor(X), T.to_tensor(train.scores)
         with T.seeded(self.random_state_):
-            net = T.mlp(X.shape[1], self.hidden, self.n_models_)
             # a pair (j, k) counts where model j scored strictly higher than model k on the query
-            self.net_ = T.train(net, Xt, St, lambda out, s: pair_loss(out, (s[:, :, None] > s[:, None, :]).float()),
+            self.net_ = T.train(self._new_module("net_"), Xt, St,
+                                lambda out, s: pair_loss(out, (s[:, :, None] > s[:, None, :]).float()),
                                 epochs=self.epochs, batch_size=self.batch_size, lr=self.lr,
                                 weight_decay=self.weight_decay, seed=self.random_state_)
         r = self._strength(X).ravel()
@@ -69,6 +69,9 @@ class PairwiseRouter(FeatureRouter):
         cal = LogisticRegression(C=1e6, max_iter=200)
         cal.fit(np.r_[r, r][:, None], np.r_[np.ones_like(y), np.zeros_like(y)], sample_weight=np.r_[y, 1 - y])
         self.calibration_ = (float(cal.coef_[0, 0]), float(cal.intercept_[0]))
+
+    def _new_module(self, name):
+        return T.mlp(self._n_inputs(), self.hidden, self.n_models_)
 
     def _strength(self, X):
         r = T.eval_batched(self.net_, T.to_tensor(X))

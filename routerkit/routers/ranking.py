@@ -315,8 +315,7 @@ class RankingRouter(FeatureRouter):
             vx, vs, vc = (Xt[val].repeat(len(vl), 1), St[val].repeat(len(vl), 1), Ct[val].repeat(len(vl), 1))
             vlam = np.repeat(vl, n_val)
         with T.seeded(self.random_state_):
-            net = _FiLMRanker(X.shape[1], self.n_models_, int(self.hidden), float(self.dropout),
-                              zero_head=self._zero_head)
+            net = self._new_module("net_")
             opt = torch.optim.Adam(net.parameters(), lr=self.lr, weight_decay=self.weight_decay)
             sched = None
             if self.schedule == "cosine":
@@ -364,6 +363,10 @@ class RankingRouter(FeatureRouter):
         self.net_ = net.eval()
 
     # -- prediction -------------------------------------------------------------------------------------
+    def _new_module(self, name):
+        return _FiLMRanker(self._n_inputs(), self.n_models_, int(self.hidden), float(self.dropout),
+                           zero_head=self._zero_head)
+
     def utility(self, data, lam=0.0) -> np.ndarray:
         """Predicted utilities at budget ``lam`` (a number): shape (n, m); only their order per query matters."""
         data = self._check_data(data)

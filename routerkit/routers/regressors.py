@@ -123,10 +123,12 @@ class MLPRouter(FeatureRouter):
     def _fit(self, train, X):
         Xt, St = T.to_tensor(X), T.to_tensor(train.scores)
         with T.seeded(self.random_state_):
-            net = T.mlp(X.shape[1], self.hidden, self.n_models_, self.dropout)
-            self.net_ = T.train(net, Xt, St, torch.nn.BCEWithLogitsLoss(), epochs=self.epochs,
+            self.net_ = T.train(self._new_module("net_"), Xt, St, torch.nn.BCEWithLogitsLoss(), epochs=self.epochs,
                                 batch_size=self.batch_size, lr=self.lr, weight_decay=self.weight_decay,
                                 seed=self.random_state_)
+
+    def _new_module(self, name):
+        return T.mlp(self._n_inputs(), self.hidden, self.n_models_, self.dropout)
 
     def _predict(self, data, X):
         return T.eval_batched(lambda x: torch.sigmoid(self.net_(x)), T.to_tensor(X))
