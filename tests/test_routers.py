@@ -436,3 +436,9 @@ def test_route_prompts_checks_tasks_and_the_feature_source(world, prompts):
         on_features.route_prompts(["what is the capital of france"])
     with pytest.raises(NotFittedError):
         rk.routers.make("knn").route_prompts(["x"])
+
+
+def test_route_prompts_refuses_the_oracle(prompts):
+    oracle = rk.routers.make("oracle").fit(prompts[0])
+    with pytest.raises(ValueError, match="reads each query's scores, which new prompts do not have"):
+        oracle.route_prompts(["what is the capital of france"])

@@ -164,6 +164,9 @@ class Router(BaseEstimator):
         one fitted on ``data.features`` cannot read text. ``lam`` as in :meth:`route`.
         """
         self._check_fitted()
+        if self.uses_test_labels:
+            raise ValueError(f"{self.name!r} reads each query's scores, which new prompts do not have yet: it is an "
+                             f"upper bound for analysis, not a router for new prompts")
         if isinstance(prompts, str) or not isinstance(prompts, (list, tuple, np.ndarray, pd.Series)):
             raise ValueError(f"prompts must be a list of strings, got {type(prompts).__name__}")
         prompts = list(prompts)
