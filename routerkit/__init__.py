@@ -5,7 +5,7 @@ structure (`RoutingData`), a generative benchmark with known ground truth (Route
 routing data (RouterBench, your own results), and the measuring instruments behind the notebook series.
 
 torch, scikit-learn and altair load on first use (``rk.routers``, ``rk.encoders``, ``rk.plots``,
-``rk.widgets``, ``rk.simulate``), so ``import routerkit`` and the command line start fast.
+``rk.widgets``, ``rk.report``, ``rk.simulate``), so ``import routerkit`` and the command line start fast.
 """
 import importlib
 
@@ -22,7 +22,7 @@ __version__ = "0.1.0"
 
 # name -> module that holds it; loaded by __getattr__ on first use
 _LAZY_MODULES = {"costs": "routerkit.costs", "routers": "routerkit.routers", "encoders": "routerkit.encoders", "plots": "routerkit.plots",
-                 "widgets": "routerkit.widgets"}
+                 "widgets": "routerkit.widgets", "report": "routerkit.report"}
 _LAZY_NAMES = {"simulate": "routerkit.world"}
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "costs",
     "plots",
     "widgets",
+    "report",
     "evaluate",
     "plateau_benchmarks",
     "calibrate",

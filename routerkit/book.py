@@ -31,24 +31,10 @@ WIDGET_NOTE = ("<p class=\"rk-widget-note\"><em>Interactive widget: open this no
                "with it. The static result follows.</em></p>")
 
 
-def _vegalite_svg(spec: dict, mime: str) -> str:
-    import vl_convert as vlc
-
-    # The mime type names the Vega-Lite major version; the spec's $schema names the exact one.
-    schema = str(spec.get("$schema", ""))
-    version = schema.rsplit("/v", 1)[-1].removesuffix(".json") if "/v" in schema else mime[len(VEGALITE_PREFIX):]
-    available = vlc.get_vegalite_versions()
-    major_minor = ".".join(version.split(".")[:2])
-    if major_minor not in available:
-        same_major = [v for v in available if v.split(".")[0] == major_minor.split(".")[0]]
-        if not same_major:
-            raise ValueError(f"vl-convert cannot draw Vega-Lite {version}; it knows {available}")
-        major_minor = same_major[-1]
-    return vlc.vegalite_to_svg(spec, vl_version=major_minor)
-
-
 def static_outputs(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Replace chart outputs by their SVG drawing and widget outputs by a note, in place; returns ``nb``."""
+    from routerkit.plots import vegalite_svg
+
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
@@ -60,7 +46,7 @@ def static_outputs(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
             if vegalite is not None:
                 spec = data[vegalite]
                 spec = json.loads(spec) if isinstance(spec, str) else dict(spec)
-                output["data"] = {"image/svg+xml": _vegalite_svg(spec, vegalite)}
+                output["data"] = {"image/svg+xml": vegalite_svg(spec, vegalite)}
             elif WIDGET_MIME in data:
                 output["data"] = {"text/html": WIDGET_NOTE}
     nb.metadata.pop("widgets", None)

@@ -1,13 +1,17 @@
-"""``routerkit`` on the command line: describe a routing dataset, or evaluate routers on it.
+"""``routerkit`` on the command line: describe a routing dataset, evaluate routers on it, set a budget, route.
 
     routerkit [--threads N] data info PATH_OR_NAME [--format auto|routerbench|long] [--missing raise|drop]
                        [--sep CHAR] [--query-col C --model-col C --score-col C --cost-col C --task-col C
                        --prompt-col C]
     routerkit [--threads N] evaluate --data PATH_OR_NAME [the same data options] [--routers a,b|all]
                        [--test-size 0.3|N] [--no-stratify] [--seed 0] [--json OUT] [--progress auto|lines|off]
+    routerkit [--threads N] report --data PATH_OR_NAME [the same data options] --out PAGE.html [--routers a,b|all]
+                       [--seeds 0-4] [--n-boot 1000] [--param ROUTER.NAME=VALUE] [--test-size 0.3|N] [--no-stratify]
     routerkit [--threads N] calibrate --data PATH_OR_NAME [the same data options] --router NAME
                        (--target-cost USD | --target-quality Q | --max-share MODEL=F ...) [--val-size 0.3]
                        [--test-size 0.3|N] [--no-stratify] [--seed 0] [--param ROUTER.NAME=VALUE] [--json OUT]
+                       [--save ROUTER_FILE]
+    routerkit [--threads N] route --router ROUTER_FILE --prompts FILE.jsonl --budget LAM [--out FILE.jsonl]
 
 Bad input (a missing, empty or damaged file, an unknown format, router or model, a long file without its
 columns, incomplete queries without ``--missing drop``, a bad flag value, an output path that would replace
@@ -32,7 +36,7 @@ from routerkit.data import RoutingData, _did_you_mean, train_test_split
 from routerkit.evaluate import best_model, sweep_frame
 from routerkit.loaders import load_dataset
 from routerkit.progress import Stages
-from routerkit.sanity import CONSTANT_SHARE, SOLVED, sanity_flags
+from routerkit.sanity import SOLVED, flag_notes, sanity_flags
 from routerkit.threads import get_threads, set_threads
 
 __all__ = ["main", "run_evaluation", "run_calibration", "describe"]
@@ -144,13 +148,14 @@ def _closest(name: str, options: Sequence[str]) -> str:
 NOT_IN_ALL = ("finetuned",)
 
 
-def _router_names(spec: str) -> list[str]:
+def _router_names(spec: str, flag: str = "--routers") -> list[str]:
     from routerkit import routers as rk_routers
 
     every = [n for n in rk_routers.available() if n not in ("oracle", "single:<model>", *NOT_IN_ALL)]
     names = [n.strip() for n in spec.split(",") if n.strip()]
     if not names:
-        raise UsageError("--routers is empty: give names separated by commas, or 'all'")
+        raise UsageError(f"{flag} is empty: " + ("give names separated by commas, or 'all'" if flag == "--routers"
+                                                 else "name one router, e.g. knn"))
     if "all" in names:      # 'all,finetuned': every default router and the ones named besides
         if names.count("all") > 1:
             raise UsageError(f"--routers names 'all' twice: {spec!r}")
@@ -159,7 +164,7 @@ def _router_names(spec: str) -> list[str]:
     for n in names:
         if n.startswith("single:"):
             if not n[len("single:"):].strip():
-                raise UsageError(f"--routers {n!r}: give a model after 'single:', e.g. 'single:gpt-4-1106-preview'")
+                raise UsageError(f"{flag} {n!r}: give a model after 'single:', e.g. 'single:gpt-4-1106-preview'")
         elif n not in known:
             raise UsageError(f"unknown router {n!r}{_closest(n, known)} (available: {', '.join(known)}, "
                              "single:<model>)")
@@ -199,11 +204,11 @@ def _router_params(specs: Sequence[str] | None, names: Sequence[str]) -> dict[st
     return out
 
 
-def _check_single_models(names: Sequence[str], data: RoutingData) -> None:
+def _check_single_models(names: Sequence[str], data: RoutingData, flag: str = "--routers") -> None:
     for n in names:
         if n.startswith("single:") and n[len("single:"):] not in data.models:
             model = n[len("single:"):]
-            raise UsageError(f"--routers {n!r}: no model {model!r} in this dataset{_closest(model, data.models)} "
+            raise UsageError(f"{flag} {n!r}: no model {model!r} in this dataset{_closest(model, data.models)} "
                              f"(models: {', '.join(data.models)})")
 
 
@@ -268,25 +273,35 @@ def _usable(names: Sequence[str], data: RoutingData, skip: bool) -> tuple[list[s
     return [n for n in names if n not in reasons], reasons
 
 
-def _sweep(name: str, router, test: RoutingData) -> tuple[Any, float, float]:
-    """The router's sweep frame on ``test``, with seconds spent routing and sweeping.
+def _reads_query(name: str) -> bool:
+    from routerkit import routers as rk_routers
+
+    router = rk_routers.make(name)
+    return bool(router.needs_features or router.needs_prompts)
+
+
+def _sweep(name: str, router, test: RoutingData) -> tuple[Any, np.ndarray, float, float]:
+    """The router's sweep frame on ``test`` and its (L, n) choices (one row per frame row), with seconds spent
+    routing and sweeping.
 
     A router that decides by the shared rule is routed once (its predictions and cost estimates: "route"),
     then every budget is decided from those ("sweep"); any other router is routed at each budget, and all of
     that counts as routing.
     """
     from routerkit.decision import decide, lam_grid
-    from routerkit.evaluate import _follows_shared_rule, evaluate
+    from routerkit.evaluate import _follows_shared_rule, sweep_choices
 
     start = time.perf_counter()
     if not _follows_shared_rule(router):
-        frame = evaluate(router, test)
-        return frame, time.perf_counter() - start, 0.0
+        grid, choices = sweep_choices(router, test)
+        frame = sweep_frame(name, grid, choices, test, router.top_model_)
+        return frame, choices, time.perf_counter() - start, 0.0
     s_hat, c_hat = router.predict(test), router.cost_estimate(test)
     routed = time.perf_counter()
     grid = lam_grid(s_hat, c_hat)
-    frame = sweep_frame(name, grid, decide(s_hat, c_hat, grid), test, router.top_model_)
-    return frame, routed - start, time.perf_counter() - routed
+    choices = decide(s_hat, c_hat, grid)
+    frame = sweep_frame(name, grid, choices, test, router.top_model_)
+    return frame, choices, routed - start, time.perf_counter() - routed
 
 
 def _fitted(name: str, seed: int, given: dict[str, Any], train: RoutingData):
@@ -308,7 +323,8 @@ def _fitted(name: str, seed: int, given: dict[str, Any], train: RoutingData):
 
 def run_evaluation(data: RoutingData, router_names: Sequence[str], test_size: float = 0.3, seed: int = 0,
                    progress: Stages | None = None, skip_unusable: bool = False,
-                   stratify: bool = True, params: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+                   stratify: bool = True, params: dict[str, dict[str, Any]] | None = None,
+                   details: dict[str, Any] | None = None) -> dict[str, Any]:
     """Split, fit each router, sweep budgets on the test part; the summary documented in the README.
 
     Costs are mean USD per query and quality is mean score, both on the test part. ``best_single`` is the
@@ -319,7 +335,9 @@ def run_evaluation(data: RoutingData, router_names: Sequence[str], test_size: fl
     Routers that read the query need features or prompts, and those that read the prompt text need prompts:
     otherwise they are an error, or skipped (listed in ``skipped`` with the reason) when ``skip_unusable``.
     ``progress`` announces each stage. ``params`` sets hyperparameters per router (``{"finetuned":
-    {"max_train": 500}}``), after the seed.
+    {"max_train": 500}}``), after the seed. ``details``, a dict, receives what the summary was measured on, for
+    further analysis (``routerkit report``): ``test`` (the test part, encoded where prompts were), and per
+    router its sweep frame (``frames``) and (L, n) choices, one row per frame row (``choices``).
     """
     from routerkit import routers as rk_routers
 
@@ -335,6 +353,8 @@ def run_evaluation(data: RoutingData, router_names: Sequence[str], test_size: fl
     if encode:
         with stages.stage(f"encode prompts (TF-IDF + SVD on {len(train):,} training queries)"):
             train, test = _with_text_features(seed, train, test)
+    if details is not None:
+        details.update(test=test, frames={}, choices={})
     c_min, c_max = metrics.cost_range(test)
     best = best_model(train)
     best_q, best_c = float(test.scores[:, best].mean()), float(test.costs[:, best].mean())
@@ -364,7 +384,9 @@ def run_evaluation(data: RoutingData, router_names: Sequence[str], test_size: fl
             router = _fitted(name, seed, given, train)
             fit_seconds = time.perf_counter() - start
         with stages.stage(f"route {len(test):,} test queries with {name} and sweep the budget"):
-            frame, route_seconds, sweep_seconds = _sweep(name, router, test)
+            frame, choices, route_seconds, sweep_seconds = _sweep(name, router, test)
+        if details is not None:
+            details["frames"][name], details["choices"][name] = frame, choices
         curve = (frame["cost"].to_numpy(), frame["quality"].to_numpy())
         # a router that makes the same choices at every budget is one point, like a single model (where the
         # models' costs differ: with equal costs every router is one point, and AIQ is its quality)
@@ -406,12 +428,14 @@ def _max_share(specs: Sequence[str] | None) -> dict[str, float] | None:
 def run_calibration(data: RoutingData, router_name: str, *, target_cost: float | None = None,
                     target_quality: float | None = None, max_share: dict[str, float] | None = None,
                     val_size: float = 0.3, test_size: float = 0.3, seed: int = 0, stratify: bool = True,
-                    params: dict[str, Any] | None = None, progress: Stages | None = None) -> dict[str, Any]:
+                    params: dict[str, Any] | None = None, progress: Stages | None = None,
+                    save: str | Path | None = None) -> dict[str, Any]:
     """Split into fit / validation / test, fit the router, calibrate its budget on the validation part
     (:func:`routerkit.calibrate`) and measure that budget on the test part: the summary of ``calibrate``.
 
     ``val_size`` is the validation part's share of the training part (after ``test_size`` is held out).
-    Costs are mean USD per query, quality mean score.
+    Costs are mean USD per query, quality mean score. A router that reads the query fits its own encoder on
+    the fit part's prompts, so that ``save`` (a path) keeps a router that routes raw prompts.
     """
     from routerkit.calibrate import calibrate
 
@@ -419,13 +443,16 @@ def run_calibration(data: RoutingData, router_name: str, *, target_cost: float |
     (name,), _ = _usable([router_name], data, skip=False)
     train, test = _split(data, test_size, seed, stratify)
     fit_part, val = _split(train, val_size, seed, stratify)
-    encode = fit_part.features is None and fit_part.prompts is not None
-    stages.expect(int(encode) + 2)
-    if encode:
-        with stages.stage(f"encode prompts (TF-IDF + SVD on {len(fit_part):,} training queries)"):
-            fit_part, val, test = _with_text_features(seed, fit_part, val, test)
-    with stages.stage(f"fit {name} on {len(fit_part):,} queries"):
-        router = _fitted(name, seed, params or {}, fit_part)
+    stages.expect(2 + (save is not None))
+    encodes = fit_part.features is None and fit_part.prompts is not None and _reads_query(name)
+    with stages.stage(f"fit {name} on {len(fit_part):,} queries"
+                      + (" (with its TF-IDF + SVD encoder of their prompts)" if encodes else "")):
+        try:
+            router = _fitted(name, seed, params or {}, fit_part)
+        except ValueError as exc:
+            if not encodes:
+                raise
+            raise UsageError(f"cannot encode the prompts: {_first_line(exc)}") from None
     with stages.stage(f"calibrate on {len(val):,} validation queries, check on {len(test):,} test queries"):
         try:
             cal = calibrate(router, val, target_cost=target_cost, target_quality=target_quality,
@@ -437,6 +464,9 @@ def run_calibration(data: RoutingData, router_name: str, *, target_cost: float |
             raise UsageError(message) from None
         held = cal.check(router, test)
         on_val = cal.check(router, val)
+    if save is not None:
+        with stages.stage(f"save the fitted router to {save}"):
+            router.save(save)
 
     def part(row) -> dict[str, Any]:
         out = {"queries": int(row["n_queries"]), "cost": float(row["cost"]), "quality": float(row["quality"]),
@@ -458,6 +488,7 @@ def run_calibration(data: RoutingData, router_name: str, *, target_cost: float |
         "lam": cal.lam,
         "validation": part(on_val),
         "test": part(held),
+        **({"saved": str(save)} if save is not None else {}),
     }
 
 
@@ -495,17 +526,7 @@ def _print_sanity(flags: dict[str, Any]) -> None:
     table.columns = ["model", "quality", "$ per 1k calls", "share of its most common score"]
     print("models (best first)")
     print(table.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
-    lines = []
-    for model in flags["constant_models"]:
-        lines.append(f"{model} gives one score on at least {CONSTANT_SHARE:.0%} of queries: a constant answerer "
-                     "makes the oracle look better than any router can be")
-    for group in flags["same_cost_columns"]:
-        lines.append(f"{', '.join(group)} cost the same on every query (equal prices, or a copied column)")
-    if flags["tied_with_best"]:
-        lines.append(f"{', '.join(flags['tied_with_best'])} not significantly below {flags['best_model']} (paired "
-                     f"bootstrap, 95%, {SANITY_BOOT} replicates): read 'top model share' with care")
-    if flags["dropped_queries"]:
-        lines.append(f"{flags['dropped_queries']} queries were dropped for missing values")
+    lines = flag_notes(flags, SANITY_BOOT)
     print("flags        " + ("\n             ".join(lines) if lines else "none"))
     print(f"unsolved     {flags['unsolved_share']:.1%} of queries: no model scores {SOLVED} or more")
     print(f"tie rate     {flags['tie_rate']:.1%} of queries: two or more models share the query's best score")
@@ -549,31 +570,39 @@ def _print_table(result: dict[str, Any]) -> None:
         print(f"skipped {name}: {reason}")
 
 
-def _output_path(out: str, data_arg: str) -> Path:
-    """Check before the run that ``--json OUT`` can be written and is not the input file."""
+def _output_path(out: str, data_arg: str, flag: str = "--json", what: str = "the summary",
+                 suffix: str = ".json") -> Path:
+    """Check before the run that ``--json OUT`` (or another ``flag``'s file, holding ``what``) can be written and
+    is not the input file."""
     path = Path(out).expanduser()
     source = Path(data_arg).expanduser()
     if source.is_file() and path.resolve() == source.resolve():
-        raise UsageError(f"--json {out!r} is the input file: choose another path for the summary")
+        raise UsageError(f"{flag} {out!r} is the input file: choose another path for {what}")
     if path.is_dir():
-        raise UsageError(f"--json {out!r} is a folder: give a file path")
-    if "".join(path.suffixes[-2:]).lower() in DATA_SUFFIXES or path.suffix.lower() in DATA_SUFFIXES:
-        raise UsageError(f"--json {out!r} looks like a data file, and the summary would replace it: give a "
-                         ".json path")
+        raise UsageError(f"{flag} {out!r} is a folder: give a file path")
+    if path.suffix.lower() != suffix and ("".join(path.suffixes[-2:]).lower() in DATA_SUFFIXES
+                                          or path.suffix.lower() in DATA_SUFFIXES):
+        raise UsageError(f"{flag} {out!r} looks like a data file, and {what} would replace it: give a "
+                         f"{suffix} path")
     if path.exists() and not path.stat().st_mode & 0o222:
-        raise UsageError(f"--json {out!r} is read-only: choose another path")
+        raise UsageError(f"{flag} {out!r} is read-only: choose another path")
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
-        raise UsageError(f"--json {out!r}: folder {str(parent)!r} does not exist")
+        raise UsageError(f"{flag} {out!r}: folder {str(parent)!r} does not exist")
     if not os.access(parent, os.W_OK) or path.exists() and not os.access(path, os.W_OK):
-        raise UsageError(f"--json {out!r} is not writable")
+        raise UsageError(f"{flag} {out!r} is not writable")
     return path
 
 
 def _write_json(path: Path, result: dict[str, Any]) -> None:
+    _write_text(path, json.dumps(result, indent=2))
+
+
+def _write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` whole or not at all (a staging file, then a rename)."""
     staging = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        staging.write_text(json.dumps(result, indent=2))
+        staging.write_text(text, encoding="utf-8")
         os.replace(staging, path)
     finally:
         staging.unlink(missing_ok=True)
@@ -633,14 +662,18 @@ def _sep(text: str) -> str:
     return sep
 
 
-def _threads(text: str) -> int:
+def _whole_number(text: str, least: int) -> int:
     try:
         value = int(text)
     except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
+        value = least - 1
+    if value < least:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= {least}, got {text!r}")
     return value
+
+
+def _threads(text: str) -> int:
+    return _whole_number(text, 1)
 
 
 def _add_data_options(parser: argparse.ArgumentParser) -> None:
@@ -657,16 +690,112 @@ def _add_data_options(parser: argparse.ArgumentParser) -> None:
         cols.add_argument(f"--{flag.replace('_', '-')}", metavar="NAME", help=f"the {arg} column")
 
 
-def _add_run_options(parser: argparse.ArgumentParser) -> None:
-    """The split, seed, output and progress options of a command that fits routers."""
+def _add_run_options(parser: argparse.ArgumentParser, one_seed: bool = True) -> None:
+    """The split, seed, output and progress options of a command that fits routers (``one_seed=False``: the
+    command names its own seeds and output)."""
     parser.add_argument("--test-size", type=_test_size, default=0.3,
                         help="a fraction in (0, 1), or a whole number of test queries")
     parser.add_argument("--no-stratify", action="store_true",
                         help="split the queries as one group (default: each task in the same proportion)")
-    parser.add_argument("--seed", type=_seed, default=0)
-    parser.add_argument("--json", metavar="OUT", help="write the summary as JSON to this file")
+    if one_seed:
+        parser.add_argument("--seed", type=_seed, default=0)
+        parser.add_argument("--json", metavar="OUT", help="write the summary as JSON to this file")
     parser.add_argument("--progress", default="auto", choices=("auto", "lines", "off"),
                         help="stage progress on stderr: a bar on a terminal, one line per stage otherwise (auto)")
+
+
+def _add_router_options(parser: argparse.ArgumentParser) -> None:
+    """``--routers`` and ``--param`` of a command that compares routers."""
+    parser.add_argument("--routers", default="all",
+                        help="comma-separated registry names, or 'all' (the default: every router but 'finetuned', "
+                             "which fine-tunes MiniLM for CPU minutes; 'all,finetuned' adds it)")
+    parser.add_argument("--param", action="append", metavar="ROUTER.NAME=VALUE",
+                        help="set a router's hyperparameter, e.g. finetuned.max_train=500 or finetuned.epochs=1 "
+                             "(repeatable)")
+
+
+# more seeds than this in one report is a typo (a range such as 0-40000), not a plan
+MAX_SEEDS = 100
+
+
+def _seeds(text: str) -> list[int]:
+    """``--seeds``: a range ``0-4`` (both ends included), a list ``0,1,2``, or one seed ``3``."""
+    seeds: list[int] = []
+    for part in text.split(","):
+        first, dash, last = part.strip().partition("-")
+        try:
+            low = _seed(first)
+            high = _seed(last) if dash else low
+        except argparse.ArgumentTypeError:
+            raise argparse.ArgumentTypeError(f"write a range (0-4), a list (0,1,2) or one seed, each a whole number "
+                                             f">= 0; got {text!r}") from None
+        if high < low:
+            raise argparse.ArgumentTypeError(f"the range {part.strip()!r} runs backwards: write {high}-{low}")
+        if len(seeds) + high - low + 1 > MAX_SEEDS:
+            raise argparse.ArgumentTypeError(f"{text!r} names more than {MAX_SEEDS} seeds")
+        seeds.extend(range(low, high + 1))
+    if len(set(seeds)) < len(seeds):
+        raise argparse.ArgumentTypeError(f"{text!r} names a seed twice")
+    return seeds
+
+
+def _resamples(text: str) -> int:
+    return _whole_number(text, 10)
+
+
+def _add_report_parser(sub, threads: argparse.ArgumentParser) -> None:
+    rep = sub.add_parser("report", parents=[threads],
+                         help="one offline HTML page of the whole analysis, and its figures as JSON, over seeds")
+    rep.add_argument("--data", required=True, help="'routerworld', 'routerbench', or a file path")
+    _add_data_options(rep)
+    rep.add_argument("--out", required=True, metavar="PAGE.html",
+                     help="the page to write; its JSON goes beside it, with the same name and .json")
+    _add_router_options(rep)
+    rep.add_argument("--seeds", type=_seeds, default="0-4",
+                     help="seeds, each a new split and router seed: a range 0-4 (the default; with every default "
+                          "router, about 40 s on RouterWorld's 10,000 queries and 50 s on the 3,178-query "
+                          "RouterBench subset on 2 cores), a list 0,1,2 or one seed; charts and intervals are of the first")
+    rep.add_argument("--n-boot", type=_resamples, default=1000, metavar="N",
+                     help="bootstrap resamples of the plateau's intervals (default 1000)")
+    _add_run_options(rep, one_seed=False)
+
+
+def _data_and_routers(args, stages: Stages) -> tuple[RoutingData, list[str], dict[str, dict[str, Any]]]:
+    """The first two stages of a run that compares routers: load ``--data``, then name the ``--routers`` and
+    their ``--param`` values (which loads torch and scikit-learn)."""
+    columns = {arg: getattr(args, flag) for flag, arg in COLUMN_FLAGS.items()}
+    with stages.stage(f"load {args.data}"):
+        data = _load(args.data, args.format, args.missing, columns, args.sep)
+    _warn_if_mostly_dropped(data)
+    with stages.stage("load the routers (torch, scikit-learn)"):
+        names = _router_names(args.routers)
+        return data, names, _router_params(args.param, names)
+
+
+def _report_command(args) -> int:
+    from routerkit.report import build_report, json_path, write_report
+
+    page = _output_path(args.out, args.data, flag="--out", what="the report", suffix=".html")
+    if page.suffix.lower() not in (".html", ".htm"):
+        raise UsageError(f"--out {args.out!r}: name the page with .html (its JSON goes beside it, as .json)")
+    _output_path(str(json_path(page)), args.data, flag=f"--out {args.out!r}: the JSON beside it,",
+                 what="the report's figures")
+    try:
+        import vl_convert  # noqa: F401  (draws the charts)
+    except ImportError:
+        raise UsageError("routerkit report draws its charts with vl-convert: pip install 'routerkit[report]'") \
+            from None
+    stages = Stages(2, mode=args.progress)
+    data, names, params = _data_and_routers(args, stages)
+    report = build_report(data, names, args.seeds, test_size=args.test_size, stratify=not args.no_stratify,
+                          params=params, n_boot=args.n_boot, progress=stages,
+                          skip_unusable="all" in [n.strip() for n in args.routers.split(",")])
+    with stages.stage(f"draw {len(report.charts)} charts, write the page and its JSON"):
+        page, beside = write_report(report, page)
+    stages.close()
+    print(f"wrote {page} ({len(report.charts)} charts) and {beside}: {len(args.seeds)} seed(s), "
+          f"{len(report.figures['runs'][0]['routers'])} routers, {report.figures['seconds']:.1f} s to measure")
+    return 0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -684,12 +813,7 @@ def _parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("evaluate", parents=[threads], help="split, fit routers, sweep budgets, print a table")
     ev.add_argument("--data", required=True, help="'routerworld', 'routerbench', or a file path")
     _add_data_options(ev)
-    ev.add_argument("--routers", default="all",
-                    help="comma-separated registry names, or 'all' (the default: every router but 'finetuned', which "
-                         "fine-tunes MiniLM for CPU minutes; 'all,finetuned' adds it)")
-    ev.add_argument("--param", action="append", metavar="ROUTER.NAME=VALUE",
-                    help="set a router's hyperparameter, e.g. finetuned.max_train=500 or finetuned.epochs=1 "
-                         "(repeatable)")
+    _add_router_options(ev)
     _add_run_options(ev)
     cal = sub.add_parser("calibrate", parents=[threads],
                          help="the budget that meets a cost, quality or share target, checked on a test part")
@@ -707,7 +831,20 @@ def _parser() -> argparse.ArgumentParser:
                      help="set the router's hyperparameter, e.g. knn.k=100 (repeatable)")
     cal.add_argument("--val-size", type=_fraction, default=0.3,
                      help="share of the training part used to calibrate (default 0.3)")
+    cal.add_argument("--save", metavar="FILE",
+                     help="keep the fitted router (with its encoder) in FILE, for routerkit route")
     _add_run_options(cal)
+    _add_report_parser(sub, threads)
+    route = sub.add_parser("route", parents=[threads],
+                           help="choose a model for each new prompt with a router kept by calibrate --save")
+    route.add_argument("--router", required=True, metavar="FILE", help="a router file (router.save, calibrate --save)")
+    route.add_argument("--prompts", required=True, metavar="FILE",
+                       help="JSON Lines: one prompt per line, as a JSON string or an object with 'prompt' and "
+                            "optionally 'task' and 'id'")
+    route.add_argument("--budget", required=True, type=_nonnegative, metavar="LAM",
+                       help="the budget lam: the quality one USD per query must buy (0: best quality at any cost; "
+                            "calibrate prints the lam that meets a target)")
+    route.add_argument("--out", metavar="FILE", help="write the choices here (JSON Lines; default: standard output)")
     return parser
 
 
@@ -715,6 +852,8 @@ def _calibrate_command(args) -> int:
     if args.target_cost is None and args.target_quality is None and not args.max_share:
         raise UsageError("give a target: --target-cost USD, --target-quality Q or --max-share MODEL=FRACTION")
     out = _output_path(args.json, args.data) if args.json else None
+    save = _output_path(args.save, args.data, flag="--save", what="the router", suffix=".router") if args.save \
+        else None
     caps = _max_share(args.max_share)
     stages = Stages(2, mode=args.progress)
     columns = {arg: getattr(args, flag) for flag, arg in COLUMN_FLAGS.items()}
@@ -725,8 +864,8 @@ def _calibrate_command(args) -> int:
         spec = args.router.strip()
         if spec == "all" or "," in spec:
             raise UsageError(f"--router {args.router!r}: name one router, e.g. knn")
-        (name,) = _router_names(spec)
-        _check_single_models([name], data)
+        (name,) = _router_names(spec, flag="--router")
+        _check_single_models([name], data, flag="--router")
         params = _router_params(args.param, [name]).get(name)
     if caps:
         for model in caps:
@@ -735,11 +874,79 @@ def _calibrate_command(args) -> int:
                                  f"{_closest(model, data.models)} (models: {', '.join(data.models)})")
     result = run_calibration(data, name, target_cost=args.target_cost, target_quality=args.target_quality,
                              max_share=caps, val_size=args.val_size, test_size=args.test_size, seed=args.seed,
-                             stratify=not args.no_stratify, params=params, progress=stages)
+                             stratify=not args.no_stratify, params=params, progress=stages, save=save)
     stages.close()
     if out is not None:
         _write_json(out, result)
     _print_calibration(result)
+    return 0
+
+
+def _read_prompts(path: str) -> tuple[list[Any], list[str], list[str] | None]:
+    """Ids, prompts and tasks (None where no line names one) from a JSON Lines file."""
+    source = Path(path).expanduser()
+    if not source.is_file():
+        raise UsageError(f"--prompts {path!r}: no such file")
+    ids, prompts, tasks = [], [], []
+    with source.open(encoding="utf-8") as fh:
+        for number, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise UsageError(f"--prompts {path!r}, line {number}: not JSON ({exc.msg})") from None
+            if isinstance(item, dict):
+                prompt, task, ident = item.get("prompt"), item.get("task"), item.get("id", number)
+            else:
+                prompt, task, ident = item, None, number
+            if not isinstance(prompt, str):
+                raise UsageError(f"--prompts {path!r}, line {number}: the prompt must be a string (a JSON string, "
+                                 f"or an object with a 'prompt' string), got {type(prompt).__name__}")
+            if task is not None and not isinstance(task, str):
+                raise UsageError(f"--prompts {path!r}, line {number}: 'task' must be a string")
+            ids.append(ident)
+            prompts.append(prompt)
+            tasks.append(task)
+    if not prompts:
+        raise UsageError(f"--prompts {path!r} holds no prompts")
+    named = [t is not None for t in tasks]
+    if any(named) and not all(named):
+        first = named.index(False) if named[0] else named.index(True)
+        raise UsageError(f"--prompts {path!r}: some lines name a task and others do not (e.g. prompt {first + 1}): "
+                         f"give every prompt its task, or none")
+    return ids, prompts, (tasks if all(named) else None)
+
+
+def _route_command(args) -> int:
+    import warnings
+
+    from routerkit.routers import load
+
+    out = _output_path(args.out, args.prompts, flag="--out", what="the choices", suffix=".jsonl") if args.out \
+        else None
+    ids, prompts, tasks = _read_prompts(args.prompts)
+    try:
+        router = load(args.router)
+    except (ValueError, FileNotFoundError) as exc:
+        raise UsageError(f"--router {args.router!r}: {_first_line(exc)}") from None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            choice = router.route_prompts(prompts, args.budget, tasks=tasks)
+        except ValueError as exc:
+            raise UsageError(_first_line(exc)) from None
+    for w in caught:      # said in the file's terms: a task is a field of each line
+        message = str(w.message).replace("no tasks= were given", "the prompts name no 'task'")
+        print(f"routerkit: warning: {message.replace('(pass tasks=)', '(give each line a task)')}", file=sys.stderr)
+    lines = "".join(json.dumps({"id": i, "model": router.models_[c]}) + "\n" for i, c in zip(ids, choice))
+    if out is None:
+        sys.stdout.write(lines)
+    else:
+        _write_text(out, lines)
+    counts = np.bincount(choice, minlength=len(router.models_))
+    mix = ", ".join(f"{router.models_[j]} {counts[j]}" for j in np.argsort(-counts, kind="stable") if counts[j])
+    print(f"routed {len(prompts):,} prompts with {router.name} at lam = {args.budget:g}: {mix}", file=sys.stderr)
     return 0
 
 
@@ -765,6 +972,9 @@ def _print_calibration(result: dict[str, Any]) -> None:
     for label, m in shares:
         print(f"{label:<{w}} {val['shares'][m]:>12.3f} {test['shares'][m]:>12.3f}")
     print(f"{'target met':<{w}} {'yes' if val['met'] else 'no':>12} {'yes' if test['met'] else 'no':>12}")
+    if "saved" in result:
+        print(f"router kept in {result['saved']}; route new prompts with: routerkit route --router {result['saved']} "
+              f"--prompts FILE.jsonl --budget {result['lam']:.6g}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -779,20 +989,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             get_threads()
         except ValueError as exc:
             raise UsageError(_first_line(exc)) from None
+        if args.command == "route":
+            return _route_command(args)
         columns = {arg: getattr(args, flag) for flag, arg in COLUMN_FLAGS.items()}
         if args.command == "data":
             _print_info(describe(_load(args.dataset, args.format, args.missing, columns, args.sep)))
             return 0
         if args.command == "calibrate":
             return _calibrate_command(args)
+        if args.command == "report":
+            return _report_command(args)
         out = _output_path(args.json, args.data) if args.json else None
         stages = Stages(2, mode=args.progress)
-        with stages.stage(f"load {args.data}"):
-            data = _load(args.data, args.format, args.missing, columns, args.sep)
-        _warn_if_mostly_dropped(data)
-        with stages.stage("load the routers (torch, scikit-learn)"):
-            names = _router_names(args.routers)
-            params = _router_params(args.param, names)
+        data, names, params = _data_and_routers(args, stages)
         result = run_evaluation(data, names, args.test_size, args.seed, progress=stages,
                                 skip_unusable="all" in [n.strip() for n in args.routers.split(",")], stratify=not args.no_stratify,
                                 params=params)

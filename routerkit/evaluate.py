@@ -46,7 +46,8 @@ from routerkit.data import RoutingData
 from routerkit.decision import aggregate, check_lams, decide, lam_grid
 from routerkit.threads import limited
 
-__all__ = ["evaluate", "choice_matrix", "best_model", "cheapest_model", "sweep_frame", "SHARE_PREFIX", "FRAME_COLUMNS"]
+__all__ = ["evaluate", "choice_matrix", "sweep_choices", "best_model", "cheapest_model", "sweep_frame", "SHARE_PREFIX",
+           "FRAME_COLUMNS"]
 
 #: Prefix of the per-model share columns: ``share:<model name>``.
 SHARE_PREFIX = "share:"
@@ -223,6 +224,12 @@ def _sweep_choices(name: str, router: Any, data: RoutingData, lams: np.ndarray |
 def choice_matrix(router: Any, data: RoutingData, lams=None) -> np.ndarray:
     """The (L, n) model choices of ``router`` at every budget :func:`evaluate` sweeps it over (same grid,
     same path), e.g. for :func:`routerkit.metrics.curve_interval`."""
+    return sweep_choices(router, data, lams)[1]
+
+
+def sweep_choices(router: Any, data: RoutingData, lams=None) -> tuple[np.ndarray, np.ndarray]:
+    """The budgets :func:`evaluate` sweeps ``router`` over, (L,), and its model choices at each, (L, n): what
+    :func:`choice_matrix` returns, with the grid its rows belong to (``sweep_frame`` makes the frame)."""
     if not isinstance(data, RoutingData):
         raise TypeError(f"data must be a RoutingData, got {type(data).__name__}")
     name = _name_of(router)
@@ -233,7 +240,7 @@ def choice_matrix(router: Any, data: RoutingData, lams=None) -> np.ndarray:
         raise TypeError(f"router {name!r} ({type(router).__name__}) has neither route(data, lam) nor "
                         f"predict + cost_estimate")
     with limited():
-        return _sweep_choices(name, router, data, grid, scored, None)[1]
+        return _sweep_choices(name, router, data, grid, scored, None)
 
 
 def evaluate(router: Any, data: RoutingData, lams=None, top_model: str | None = None, *,

@@ -23,7 +23,7 @@ from routerkit.evaluate import SHARE_PREFIX
 from routerkit.notebook import MAX_CHART_ROWS
 
 __all__ = ["single_models", "frontier", "collapse", "routing_mix", "solved_by_k", "win_loss", "plateau",
-           "learning_curve", "score_error", "tie_weight",
+           "learning_curve", "score_error", "tie_weight", "chart_svg", "vegalite_svg",
            "theme", "COST_TITLE", "QUALITY_TITLE", "BUDGET_TITLE"]
 
 # Tableau 10 then the light half of Tableau 20: distinct hues first, so a handful of routers never share one.
@@ -59,6 +59,41 @@ def theme() -> alt.theme.ThemeConfig:
             "line": {"strokeWidth": 2},
         }
     }
+
+
+# -- static drawings ----------------------------------------------------------------------------------------
+VEGALITE_MIME = "application/vnd.vegalite.v"
+
+
+def vegalite_svg(spec: Mapping[str, Any], mime: str | None = None) -> str:
+    """Draw a Vega-Lite spec to an SVG document with vl-convert: no browser, no network, no script.
+
+    The spec's ``$schema`` names its Vega-Lite version; ``mime`` (a Jupyter output's mime type,
+    ``application/vnd.vegalite.v5+json``) names the major version where the spec has no ``$schema``. A version
+    vl-convert lacks is drawn with the newest one of the same major version it has.
+    """
+    import vl_convert as vlc
+
+    schema = str(spec.get("$schema", ""))
+    if "/v" in schema:
+        version = schema.rsplit("/v", 1)[-1].removesuffix(".json")
+    elif mime and mime.startswith(VEGALITE_MIME):
+        version = mime[len(VEGALITE_MIME):].split("+")[0]
+    else:
+        raise ValueError("the spec has no $schema and no Vega-Lite mime type names its version")
+    available = vlc.get_vegalite_versions()
+    major_minor = ".".join(version.split(".")[:2])
+    if major_minor not in available:
+        same_major = [v for v in available if v.split(".")[0] == major_minor.split(".")[0]]
+        if not same_major:
+            raise ValueError(f"vl-convert cannot draw Vega-Lite {version}; it knows {available}")
+        major_minor = same_major[-1]
+    return vlc.vegalite_to_svg(dict(spec), vl_version=major_minor)
+
+
+def chart_svg(chart: alt.TopLevelMixin) -> str:
+    """An altair chart drawn to an SVG document (see :func:`vegalite_svg`), e.g. for a page read offline."""
+    return vegalite_svg(chart.to_dict())
 
 
 # -- frames -------------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from routerkit.data import RoutingData
 from routerkit.evaluate import best_model
 from routerkit.metrics import tie_rate
 
-__all__ = ["model_summary", "tied_with_best", "sanity_flags"]
+__all__ = ["model_summary", "tied_with_best", "sanity_flags", "flag_notes"]
 
 # A model that gives one score on at least this share of queries is flagged as a constant answerer.
 CONSTANT_SHARE = 0.99
@@ -95,3 +95,21 @@ def sanity_flags(data: RoutingData, n_boot: int = 1000, seed: int = 0) -> dict[s
         "tie_rate": tie_rate(data),
         "dropped_queries": int(dropped.get("count", 0)) if isinstance(dropped, dict) else 0,
     }
+
+
+def flag_notes(flags: dict[str, Any], n_boot: int) -> list[str]:
+    """The checks of :func:`sanity_flags` that fire, one line each: what was found and why it matters.
+    ``n_boot``: the bootstrap replicates ``flags`` were computed with (the line on ties with the best says it)."""
+    lines = []
+    for model in flags["constant_models"]:
+        lines.append(f"{model} gives one score on at least {CONSTANT_SHARE:.0%} of queries: a constant answerer "
+                     "makes the oracle look better than any router can be")
+    for group in flags["same_cost_columns"]:
+        lines.append(f"{', '.join(group)} cost the same on every query (equal prices, or a copied column)")
+    if flags["tied_with_best"]:
+        lines.append(f"{', '.join(flags['tied_with_best'])} not significantly below {flags['best_model']} (paired "
+                     f"bootstrap, 95%, {n_boot} replicates): read 'top model share' with care")
+    if flags["dropped_queries"]:
+        lines.append(f"{flags['dropped_queries']} queries were dropped for missing values: every figure is of the "
+                     "complete queries only")
+    return lines

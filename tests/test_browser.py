@@ -149,3 +149,49 @@ def test_chart_and_widget_draw_in_jupyterlab(sync_playwright, lab, tmp_path):
     assert "Traceback" not in text, text[-2000:]
     assert "budget λ = 0" in text, "the explorer's summary line is missing"
     assert shot.stat().st_size > 20_000, "the screenshot looks empty"
+
+
+def test_report_draws_offline(sync_playwright, tmp_path):
+    """`routerkit report`'s page, opened from a file with every other request blocked: each chart's SVG is drawn
+    (marks with a size), as many as its JSON lists, and nothing was fetched."""
+    import json
+
+    import routerkit as rk
+
+    report = rk.report.build_report(rk.simulate(1200, seed=0), ["task_best", "linear", "knn"], seeds=[0], n_boot=50)
+    page_path, json_path = rk.report.write_report(report, tmp_path / "report.html")
+    charts = json.loads(json_path.read_text())["charts"]
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "report.png"
+    blocked = []
+
+    def only_files(route):
+        if route.request.url.startswith("file:"):
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            page.route("**/*", only_files)
+            page.goto(page_path.as_uri(), wait_until="load")
+            drawn = page.evaluate("""() => [...document.querySelectorAll('figure.chart')].map(fig => {
+                const svg = fig.querySelector('svg');
+                const box = svg ? svg.getBoundingClientRect() : {width: 0, height: 0};
+                const marks = svg ? [...svg.querySelectorAll('.role-mark path, .role-mark rect, .role-mark circle')]
+                                       .filter(m => { const b = m.getBoundingClientRect();
+                                                      return b.width > 0 || b.height > 0; }) : [];
+                return {id: fig.dataset.chart, width: box.width, height: box.height, marks: marks.length};
+            })""")
+            page.screenshot(path=str(shot), full_page=True)
+        finally:
+            browser.close()
+    assert not blocked, f"the page asked the network for {blocked}"
+    assert [d["id"] for d in drawn] == [c["id"] for c in charts]
+    for d in drawn:
+        assert d["width"] > 100 and d["height"] > 100, d
+        assert d["marks"] >= 3, d
+    assert shot.stat().st_size > 50_000, "the screenshot looks empty"

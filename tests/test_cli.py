@@ -469,12 +469,15 @@ def test_calibrate_finds_the_budget_and_checks_it_on_the_test_part(long_csv, tmp
     (["--router", "linear", "--max-share", "gpt-4-1106-preview=0.3", "--max-share", "gpt-4-1106-preview=0.5"],
      "names 'gpt-4-1106-preview' twice"),
     (["--router", "knn", "--target-cost", "0.001", "--param", "knn.k=0"], "knn with --param k=0"),
-    (["--router", "single:nosuch", "--target-cost", "0.001"], "no model 'nosuch'"),
+    (["--router", "single:nosuch", "--target-cost", "0.001"], "--router 'single:nosuch': no model 'nosuch'"),
+    (["--router", " ", "--target-cost", "0.001"], "--router is empty: name one router"),
+    (["--router", "linear", "--target-cost", "0.001", "--save", "SELF"], "--save"),
     (["--router", "linear", "--target-quality", "0.999"], "--target-quality 0.999 is above the best quality this "
                                                           "router reaches on the validation part"),
 ])
 def test_calibrate_bad_input_is_one_line_with_exit_2(argv, message, long_csv, capsys):
     path, _ = long_csv
+    argv = [str(path) if a == "SELF" else a for a in argv]
     assert main(["calibrate", "--data", str(path), "--format", "long", "--progress", "off", *argv]) == 2
     assert message in one_line_error(capsys)
 
