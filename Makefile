@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.routerkit-installed
-EXTRAS ?= notebooks,test,encoders
+EXTRAS ?= notebooks,test,encoders,report
 # pytest exits 5 when it collects no tests: for us that is a broken suite, never a pass.
 PYTEST_STRICT = || { rc=$$?; [ $$rc -eq 5 ] && echo "pytest collected no tests: failing on purpose" >&2; exit $$rc; }
 
