@@ -32,6 +32,10 @@ PALETTE = ["#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#eeca3b", "#b
 ORACLE = "oracle"
 ZERO = "zero router (random mix)"
 REFERENCE_COLORS = {ORACLE: "#000000", ZERO: "#8c8c8c"}
+# One colour per registry router, the same in every chart (the distinct hues to the routers compared most; the
+# light grey, too close to the zero router's, to none of them). Other names take the colours left in that chart.
+ROUTER_COLORS = dict(zip(["task_best", "knn", "linear", "mlp", "mf", "pairwise", "ranking", "gbdt", "cluster_best",
+                          "finetuned", "random", "best_single", "cheapest"], PALETTE[:9] + PALETTE[10:14]))
 
 COST_TITLE = "Cost ($ per 1k queries)"
 QUALITY_TITLE = "Quality (mean score, 0-1)"
@@ -131,11 +135,14 @@ def _points(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _router_colors(names: list[str]) -> alt.Scale:
-    """A colour per router plus fixed greys/black for the references, so every layer shares one legend."""
+    """A colour per router plus fixed greys/black for the references, so every layer shares one legend. A registry
+    router has its own colour in every chart (``ROUTER_COLORS``); other names take the palette's unused ones."""
     routers = [n for n in names if n not in REFERENCE_COLORS]
     refs = [n for n in REFERENCE_COLORS if n in names]
-    colors = [PALETTE[k % len(PALETTE)] for k in range(len(routers))] + [REFERENCE_COLORS[n] for n in refs]
-    return alt.Scale(domain=routers + refs, range=colors)
+    taken = {ROUTER_COLORS[n] for n in routers if n in ROUTER_COLORS}
+    free = iter([c for c in PALETTE if c not in taken] * len(routers))
+    colors = [ROUTER_COLORS[n] if n in ROUTER_COLORS else next(free) for n in routers]
+    return alt.Scale(domain=routers + refs, range=colors + [REFERENCE_COLORS[n] for n in refs])
 
 
 def _cost_x(log: bool, field: str = "cost_1k") -> alt.X:

@@ -422,3 +422,19 @@ def test_a_hull_is_drawn_as_mixing_on_a_log_cost_axis(world):
         zero = rows[rows["router"] == plots.ZERO]
         np.testing.assert_allclose(zero["quality"], np.interp(zero["cost_1k"] / 1000, zc, zq), atol=1e-12)
         assert (len(zero) > 3 * len(zc)) == log, "intermediate points only where the axis bends the segments"
+
+
+def test_a_router_has_one_colour_in_every_chart(world):
+    test, _, curves, _ = world
+    def colours(chart):
+        out = spec(chart)
+        layers = out.get("layer", [out])
+        scale = next(l["encoding"]["color"]["scale"] for l in layers if "color" in l.get("encoding", {})
+                     and "domain" in l["encoding"]["color"].get("scale", {}))
+        return dict(zip(scale["domain"], scale["range"]))
+    names = list(pd.unique(curves["router"]))
+    every, some = colours(plots.frontier(curves, test)), colours(plots.collapse(curves[curves["router"] == names[-1]]))
+    assert some[names[-1]] == every[names[-1]] == plots.ROUTER_COLORS[names[-1]]
+    renamed = colours(plots.collapse(curves.assign(router=curves["router"] + " (v2)")))
+    assert len(set(renamed.values())) == len(renamed), "names outside the registry still get distinct colours"
+    assert len(set(plots.ROUTER_COLORS.values())) == len(plots.ROUTER_COLORS)
