@@ -52,6 +52,8 @@ DATA_SUFFIXES = (".csv", ".tsv", ".parquet", ".pq", ".pkl", ".pickle", ".gz", ".
 SANITY_BOOT = 200
 EQUAL_PRICES_NOTE = ("every model costs the same on average, so there is no cost range to trade over: each AIQ is "
                      "the best quality reached at that cost (a single model's is its quality)")
+RANDOM_NOTE = ("random mixes only the cheapest and the top model, so it can sit below the zero router, which mixes "
+               "the best pair of models at each cost")
 NOT_APPLICABLE_NOTE = ("a single model is one point on the cost-quality plane: it has no area under its own "
                        "curve, so AIQ does not apply to it")
 
@@ -84,6 +86,8 @@ def _load(name: str, fmt: str, missing: str = "raise", columns: dict[str, str] |
     if sep is not None and is_world:
         raise UsageError("--sep is for CSV and TSV files; routerworld is simulated")
     kwargs: dict[str, Any] = {} if is_world else {"missing": missing, **columns}
+    if columns and fmt == "auto":      # column flags say the file is long: a wrong name is then named as such
+        fmt = "long"
     if sep is not None:
         kwargs["sep"] = sep
     try:
@@ -350,11 +354,13 @@ def run_evaluation(data: RoutingData, router_names: Sequence[str], test_size: fl
     reads_query = any(rk_routers.make(n).needs_features for n in router_names)
     encode = reads_query and train.features is None and train.prompts is not None
     stages.expect(int(encode) + 2 * len(router_names))
+    start = time.perf_counter()
     if encode:
         with stages.stage(f"encode prompts (TF-IDF + SVD on {len(train):,} training queries)"):
             train, test = _with_text_features(seed, train, test)
     if details is not None:
-        details.update(test=test, frames={}, choices={})
+        details.update(test=test, frames={}, choices={},
+                       encode_seconds=round(time.perf_counter() - start, 3) if encode else None)
     c_min, c_max = metrics.cost_range(test)
     best = best_model(train)
     best_q, best_c = float(test.scores[:, best].mean()), float(test.costs[:, best].mean())
@@ -564,8 +570,7 @@ def _print_table(result: dict[str, Any]) -> None:
               f"top share: share of test queries sent to {b['model']} at the largest budget (lam = 0)\n"
               f"fit s, route s: seconds to fit on the training part, and to route the test part")
         if "random" in result["routers"]:
-            print("random: mixes only the cheapest and the top model, so it can sit below the zero router, which "
-                  "mixes the best pair of models at each cost")
+            print(RANDOM_NOTE)
     for name, reason in result["skipped"].items():
         print(f"skipped {name}: {reason}")
 
@@ -753,8 +758,8 @@ def _add_report_parser(sub, threads: argparse.ArgumentParser) -> None:
     _add_router_options(rep)
     rep.add_argument("--seeds", type=_seeds, default="0-4",
                      help="seeds, each a new split and router seed: a range 0-4 (the default; with every default "
-                          "router, about 40 s on RouterWorld's 10,000 queries and 50 s on the 3,178-query "
-                          "RouterBench subset on 2 cores), a list 0,1,2 or one seed; charts and intervals are of the first")
+                          "router, under a minute on RouterWorld's 10,000 queries or the RouterBench subset's 3,150 "
+                          "on 2 cores), a list 0,1,2 or one seed; charts and intervals are of the first")
     rep.add_argument("--n-boot", type=_resamples, default=1000, metavar="N",
                      help="bootstrap resamples of the plateau's intervals (default 1000)")
     _add_run_options(rep, one_seed=False)
@@ -883,11 +888,12 @@ def _calibrate_command(args) -> int:
 
 
 def _read_prompts(path: str) -> tuple[list[Any], list[str], list[str] | None]:
-    """Ids, prompts and tasks (None where no line names one) from a JSON Lines file."""
+    """Ids (line numbers where no line gives one), prompts and tasks (None where no line gives one) from a JSON
+    Lines file."""
     source = Path(path).expanduser()
     if not source.is_file():
         raise UsageError(f"--prompts {path!r}: no such file")
-    ids, prompts, tasks = [], [], []
+    ids, lines, prompts, tasks = [], [], [], []
     with source.open(encoding="utf-8") as fh:
         for number, line in enumerate(fh, start=1):
             if not line.strip():
@@ -897,25 +903,40 @@ def _read_prompts(path: str) -> tuple[list[Any], list[str], list[str] | None]:
             except json.JSONDecodeError as exc:
                 raise UsageError(f"--prompts {path!r}, line {number}: not JSON ({exc.msg})") from None
             if isinstance(item, dict):
-                prompt, task, ident = item.get("prompt"), item.get("task"), item.get("id", number)
+                if "prompt" not in item:
+                    raise UsageError(f"--prompts {path!r}, line {number}: an object needs a 'prompt' key (it has "
+                                     f"{', '.join(repr(k) for k in list(item)[:5]) or 'none'})")
+                prompt, task, ident = item["prompt"], item.get("task"), item.get("id")
             else:
-                prompt, task, ident = item, None, number
+                prompt, task, ident = item, None, None
             if not isinstance(prompt, str):
                 raise UsageError(f"--prompts {path!r}, line {number}: the prompt must be a string (a JSON string, "
                                  f"or an object with a 'prompt' string), got {type(prompt).__name__}")
             if task is not None and not isinstance(task, str):
                 raise UsageError(f"--prompts {path!r}, line {number}: 'task' must be a string")
             ids.append(ident)
+            lines.append(number)
             prompts.append(prompt)
             tasks.append(task)
     if not prompts:
         raise UsageError(f"--prompts {path!r} holds no prompts")
-    named = [t is not None for t in tasks]
-    if any(named) and not all(named):
-        first = named.index(False) if named[0] else named.index(True)
-        raise UsageError(f"--prompts {path!r}: some lines name a task and others do not (e.g. prompt {first + 1}): "
-                         f"give every prompt its task, or none")
-    return ids, prompts, (tasks if all(named) else None)
+    for field, values in (("a task", tasks), ("an id", ids)):
+        named = [v is not None for v in values]
+        if any(named) and not all(named):
+            odd = lines[named.index(not named[0])]
+            raise UsageError(f"--prompts {path!r}: some lines give {field} and others do not (line {odd} "
+                             f"{'does' if not named[0] else 'does not'}): give every prompt {field}, or none")
+    if ids[0] is None:
+        ids = lines                   # no ids: each prompt is known by its line number
+    else:
+        seen: dict[Any, int] = {}
+        for ident, number in zip(ids, lines):
+            key = json.dumps(ident)
+            if key in seen:
+                raise UsageError(f"--prompts {path!r}: id {ident!r} on lines {seen[key]} and {number}: ids must be "
+                                 f"unique, or left out")
+            seen[key] = number
+    return ids, prompts, (tasks if tasks[0] is not None else None)
 
 
 def _route_command(args) -> int:
@@ -946,7 +967,8 @@ def _route_command(args) -> int:
         _write_text(out, lines)
     counts = np.bincount(choice, minlength=len(router.models_))
     mix = ", ".join(f"{router.models_[j]} {counts[j]}" for j in np.argsort(-counts, kind="stable") if counts[j])
-    print(f"routed {len(prompts):,} prompts with {router.name} at lam = {args.budget:g}: {mix}", file=sys.stderr)
+    print(f"routed {len(prompts):,} prompt{'s' if len(prompts) != 1 else ''} with {router.name} at lam = "
+          f"{args.budget:g}: {mix}", file=sys.stderr)
     return 0
 
 

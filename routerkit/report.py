@@ -54,6 +54,7 @@ SEED_FIGURES = ("aiq", "quality_at_best_single_cost", "cost_at_best_single_quali
                 "saving_vs_best_score_router", "fit_seconds")
 CI = 0.95
 _MIX_CHARTS = 3       # routing-mix charts at most: the best learned router, the best score router, the ranking one
+_TASKS_SHOWN = 12     # tasks named on the page (all of them are in the JSON)
 
 
 @dataclass
@@ -214,15 +215,21 @@ def _agreement(result: dict[str, Any], frames: Mapping[str, pd.DataFrame], choic
             "hard_query_share": metrics.hard_query_share(picked, test, SOLVED)}
 
 
-def _mix_routers(result: dict[str, Any]) -> list[str]:
-    """Routers whose routing mix is drawn: the learned router with the best AIQ, the best score router, the
-    decision-aware ones (at most ``_MIX_CHARTS``)."""
+def _mix_routers(result: dict[str, Any]) -> list[dict[str, str]]:
+    """Routers whose routing mix is drawn, each with why: the learned router with the best AIQ, the best score
+    router, the decision-aware ones (at most ``_MIX_CHARTS``)."""
     learned = {n: r["aiq"] for n, r in result["routers"].items() if router_kind(n) != "baseline"
                and r["aiq"] is not None}
-    picks = [max(learned, key=learned.get)] if learned else []
-    picks += [result["best_score_router"]] if result["best_score_router"] else []
-    picks += [n for n in result["routers"] if router_kind(n) == "decision-aware"]
-    return list(dict.fromkeys(picks))[:_MIX_CHARTS]
+    picks: dict[str, list[str]] = {}
+    if learned:
+        picks.setdefault(max(learned, key=learned.get), []).append("the learned router with the best AIQ")
+    if result["best_score_router"]:
+        picks.setdefault(result["best_score_router"], []).append(
+            "the best score router: the cheapest at the best single model's quality")
+    for n in result["routers"]:
+        if router_kind(n) == "decision-aware":
+            picks.setdefault(n, []).append("the decision-aware router: it ranks models instead of regressing scores")
+    return [{"router": n, "why": "; ".join(why)} for n, why in list(picks.items())[:_MIX_CHARTS]]
 
 
 def build_report(data: RoutingData, routers: Sequence[str], seeds: Sequence[int] = (0, 1, 2, 3, 4), *,
@@ -255,6 +262,7 @@ def build_report(data: RoutingData, routers: Sequence[str], seeds: Sequence[int]
             _add_savings(run, details["frames"])
             _add_oracle_top_share(run, details["test"])
             _add_band(run, details["frames"], details["test"])
+            run["encode_seconds"] = details["encode_seconds"]
             runs.append(run)
             first = first or details
         with stages.stage(f"seed {seeds[0]}: bootstrap intervals ({n_boot} resamples) and charts"):
@@ -296,6 +304,10 @@ def _charts(figures: dict[str, Any], frames: Mapping[str, pd.DataFrame],
                                        "on the training part."},
                            plots.frontier(curves, test, target=best["quality"],
                                           target_label=f"{best['model'].split('/')[-1]}'s quality"))
+        if "random" in frames:
+            from routerkit.cli import RANDOM_NOTE
+
+            out["frontier"][0]["caption"] += f" The router {RANDOM_NOTE}."
     plateau = figures["plateau"]
     if plateau is not None:
         rows = pd.DataFrame(plateau["aiq"])
@@ -311,9 +323,11 @@ def _charts(figures: dict[str, Any], frames: Mapping[str, pd.DataFrame],
                             "caption": f"Share of queries sent to the top model (the best single model on the "
                                        f"training part) as the budget grows, on {where}; black: the oracle."},
                            plots.collapse(pd.concat([frames[nm] for nm in collapse], ignore_index=True), data=test))
-    for name in figures["routing_mix"]:
+    for pick in figures["routing_mix"]:
+        name = pick["router"]
         out[f"mix:{name}"] = ({"section": "collapse", "title": f"Routing mix: {name}",
-                               "caption": f"Share of queries per model at each budget, {name} on {where}."},
+                               "caption": f"Share of queries per model at each budget, {name} on {where}; drawn as "
+                                          f"{pick['why']} on seed {seed}."},
                               plots.routing_mix(frames[name], name))
     agreement = figures["agreement"]
     if agreement is not None:
@@ -416,7 +430,10 @@ def _data_section(f: Mapping[str, Any]) -> str:
     info, flags, runs = f["data"], f["data"]["sanity"], f["runs"]
     dropped = info["dropped"]
     kept = ", ".join(str(i) for i in dropped["ids"][:10]) + (", ..." if dropped["count"] > 10 else "")
-    tasks = ", ".join(f"{t} ({n:,})" for t, n in info["tasks"].items()) or "none given"
+    shown = list(info["tasks"].items())
+    tasks = ", ".join(f"{t} ({n:,})" for t, n in shown[:_TASKS_SHOWN]) or "none given"
+    if len(shown) > _TASKS_SHOWN:
+        tasks = f"{len(shown)}: {tasks}, ... ({len(shown) - _TASKS_SHOWN} more in the JSON)"
     text = {"prompts": "prompts (routers that read the query encode them with TF-IDF + SVD, fitted per split)",
             "features": "features (routers that read the query use them)",
             None: "none: only routers that ignore the query can run"}[info["query_text"]]
@@ -491,7 +508,13 @@ def _plateau_section(f: Mapping[str, Any], svgs: Mapping[str, str]) -> str:
              f"{_num(r['vs_best'], '+.4f')} {_interval(r['vs_best_low'], r['vs_best_high'], '+.4f')}",
              f"{_num(r['vs_zero'], '+.4f')} {_interval(r['vs_zero_low'], r['vs_zero_high'], '+.4f')}"] for r in ranked]
     lead = (f"Seed {p['seed']}, {p['ci']:.0%} percentile intervals from {p['resamples']} joint bootstrap resamples "
-            "of the test queries (differences are paired).")
+            f"of the test queries (differences are paired). {p['best']}: the learned router with the best AIQ on seed "
+            f"{p['seed']}")
+    means = {n: a["aiq"]["mean"] for n, a in f["aggregate"]["routers"].items() if n in p["band_routers"]
+             and a["aiq"]["mean"] is not None}
+    if len(f["runs"]) > 1 and means and max(means, key=means.get) != p["best"]:
+        lead += f"; over all {len(f['runs'])} seeds the best mean AIQ is {max(means, key=means.get)}'s (section 8)"
+    lead += "."
     tables = _table(["router", "kind", "AIQ", "interval", f"minus {p['best']} [interval]",
                      "minus the zero router [interval]"], rows, numeric=(2, 3, 4, 5))
     if p["band"] is None:
@@ -503,7 +526,8 @@ def _plateau_section(f: Mapping[str, Any], svgs: Mapping[str, str]) -> str:
         tables += _table(["band", "estimate", "interval"],
                          [[what[k], _num(band[k]["estimate"], ".4f", missing="inf"),
                            _interval(band[k]["low"], band[k]["high"], ".4f")] for k in what])
-        lead += f" The band is made of {', '.join(p['band_routers'])}."
+        lead += (f" The band is made of {', '.join(p['band_routers'])}. Its gap and gain take the best band router of "
+                 f"each resample, so their intervals differ a little from the paired differences to {p['best']}.")
         agg, runs = f["aggregate"]["band"], len(f["runs"])
         if runs > 1:
             lead += (f" Over all {runs} seeds (mean ± sd) its width is {_pm(agg['width'], runs, '.4f', missing='n/a')},"
@@ -529,7 +553,7 @@ def _collapse_section(f: Mapping[str, Any], svgs: Mapping[str, str]) -> str:
     lead = ("Routing collapse: as the budget grows, routers send more and more queries to the top model (the best "
             f"single model on the training part: {tops}), also where a cheaper model answers as well. At the largest "
             f"budget (lam = 0) {score}; the oracle, which picks the cheapest model among those with the query's best "
-            f"score, {_pm(agg['oracle_top_model_share'], runs, '.0%')}.")
+            f"score, {_pm(agg['oracle_top_model_share'], runs, '.1%')}.")
     return _section("5. Collapse and the routing mix", lead, _charts_of("collapse", f, svgs),
                     _table(["router", "kind", "share sent to the top model at the largest budget (mean ± sd)"], rows,
                            numeric=(2,)))
@@ -585,6 +609,10 @@ def _seeds_section(f: Mapping[str, Any]) -> str:
             "AIQ: area under the router's cost-quality curve over the single models' cost range, divided by its width "
             "(n/a: the same choices at every budget, one point). Quality at the best single model's cost: the "
             "curve's quality there.")
+    encode = [run["encode_seconds"] for run in runs if run.get("encode_seconds") is not None]
+    if encode:
+        lead += (f" Fit seconds leave out the encoding of the prompts (TF-IDF + SVD, shared by the routers that read "
+                 f"the query): {np.mean(encode):.2f} s per seed.")
     return _section("8. Every router over the seeds", lead,
                     _table(["router", "kind", "AIQ", "quality at the best single model's cost", "fit seconds"], rows,
                            numeric=(2, 3, 4)),

@@ -508,3 +508,12 @@ def test_a_bad_threads_variable_is_one_line(long_csv, monkeypatch, capsys):
     assert main(["calibrate", "--data", str(path), "--format", "long", "--router", "linear", "--target-cost",
                  "0.001"]) == 2
     assert "ROUTERKIT_THREADS must be a whole number" in one_line_error(capsys)
+
+
+def test_column_flags_read_the_file_as_long(long_csv, tmp_path, capsys):
+    path, _ = long_csv
+    renamed = tmp_path / "mine.csv"
+    pd.read_csv(path).rename(columns={"cost": "usd"}).to_csv(renamed, index=False)
+    assert main(["data", "info", str(renamed), "--cost-col", "usdx"]) == 2
+    assert "column 'usdx' (the cost column) not found" in one_line_error(capsys)
+    assert main(["data", "info", str(renamed), "--cost-col", "usd"]) == 0

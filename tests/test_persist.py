@@ -118,6 +118,7 @@ def test_another_version_is_refused_naming_both(text_router, tmp_path):
     ("foreign_class", "not a routerkit class"),
     ("no_manifest", "has no router.json"),
     ("other_format", "does not describe a routerkit router"),
+    ("newer_format", "router format version 2 and this routerkit reads version 1"),
 ])
 def test_a_damaged_file_is_refused(damage, message, text_router, tmp_path):
     _, path = text_router
@@ -136,6 +137,8 @@ def test_a_damaged_file_is_refused(damage, message, text_router, tmp_path):
             archive.writestr("other.json", "{}")
     elif damage == "other_format":
         rewrite(path, bad, lambda m: m.update(format="something.else"))
+    elif damage == "newer_format":
+        rewrite(path, bad, lambda m: m.update(format_version=2))
     with pytest.raises(ValueError, match=message):
         rk.routers.load(bad)
 
@@ -208,6 +211,10 @@ def test_calibrate_save_then_route(calibrated, capsys):
     assert main(["route", "--router", str(folder / "knn.router"), "--prompts", str(folder / "new.jsonl"),
                  "--budget", str(cal["lam"]), "--out", str(folder / "choices.jsonl")]) == 0
     assert "routed 3 prompts with knn" in capsys.readouterr().err
+    (folder / "one.jsonl").write_text('"solve this integral"\n')
+    assert main(["route", "--router", str(folder / "knn.router"), "--prompts", str(folder / "one.jsonl"),
+                 "--budget", "0"]) == 0
+    assert "routed 1 prompt with knn" in capsys.readouterr().err
     got = [json.loads(x) for x in (folder / "choices.jsonl").read_text().splitlines()]
     router = rk.routers.load(folder / "knn.router")
     want = router.route_prompts([x["prompt"] for x in lines], cal["lam"], tasks=[x["task"] for x in lines])
@@ -228,7 +235,10 @@ def test_route_reads_plain_strings_and_warns_without_tasks(calibrated, capsys):
     ('{"prompt": 3}\n', [], "line 1: the prompt must be a string"),
     ("not json\n", [], "line 1: not JSON"),
     ("\n\n", [], "holds no prompts"),
-    ('{"prompt": "x", "task": "maths"}\n"y"\n', [], "some lines name a task and others do not"),
+    ('{"prompt": "x", "task": "maths"}\n"y"\n', [], "some lines give a task and others do not (line 2 does not)"),
+    ('{"prompt": "x"}\n{"prompt": "y", "id": 7}\n', [], "some lines give an id and others do not (line 2 does)"),
+    ('{"prompt": "x", "id": "a"}\n\n{"prompt": "y", "id": "a"}\n', [], "id 'a' on lines 1 and 3"),
+    ('{"text": "x"}\n', [], "line 1: an object needs a 'prompt' key (it has 'text')"),
     ('"x"\n', ["--out", "SELF"], "is the input file"),
     ('"x"\n', ["--router", "PROMPTS"], "not a readable routerkit router"),
     ('"x"\n', ["--router", "OLD"], "saved by routerkit 0.0.9"),

@@ -1,6 +1,7 @@
 """`routerkit report`: its figures against rk.metrics recomputed by hand, mean ± sd over seeds, a page that
 reads offline (one SVG per chart, no remote file, escaped text, the sanity flags shown), its JSON beside it, and
 one-line errors with exit code 2."""
+import html
 import json
 import math
 import re
@@ -207,3 +208,26 @@ def test_cli_bad_outputs_and_routers(long_csv, tmp_path, capsys):
     assert main(["report", "--data", str(long_csv), "--out", str(tmp_path / "r.html"), "--routers", "tsk_best"]) == 2
     assert "unknown router 'tsk_best'" in _error(capsys)
     assert not list(tmp_path.iterdir())
+
+
+def test_the_page_says_why_each_mix_is_drawn_and_which_router_is_the_reference(report, written):
+    page, figures = written
+    picks = figures["routing_mix"]
+    assert picks and all(p["router"] in figures["runs"][0]["routers"] and p["why"] for p in picks)
+    for p in picks:
+        assert html.escape(p["why"]) in page
+    best = figures["plateau"]["best"]
+    assert f"{best}: the learned router with the best AIQ on seed {SEEDS[0]}" in page
+    assert "take the best band router of each resample" in page
+
+
+def test_many_tasks_are_cut_short_on_the_page(tmp_path):
+    world = rk.simulate(600, seed=1)
+    tasks = np.array([f"task{k % 20:02d}" for k in range(len(world))], dtype=object)
+    data = rk.RoutingData(scores=world.scores, costs=world.costs, models=world.models, tasks=tasks,
+                          features=world.features)
+    rep = rk.report.build_report(data, ["task_best", "linear"], [0], n_boot=50)
+    page, beside = rk.report.write_report(rep, tmp_path / "r.html")
+    text = page.read_text(encoding="utf-8")
+    assert "20: task00 (30)" in text and "(8 more in the JSON)" in text and "task19 (30)" not in text
+    assert len(json.loads(beside.read_text())["data"]["tasks"]) == 20

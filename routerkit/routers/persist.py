@@ -278,8 +278,9 @@ def load(path):
                 raise ValueError(f"{path} was saved by routerkit {saved} and this is routerkit {_version()}: "
                                  f"refit the router with this version (or install routerkit=={saved} to use it)")
             if manifest.get("format_version") != FORMAT_VERSION:
-                raise _corrupt(path, f"format version {manifest.get('format_version')!r}, expected "
-                                     f"{FORMAT_VERSION}")
+                raise ValueError(f"{path} is in routerkit's router format version {manifest.get('format_version')!r}"
+                                 f" and this routerkit reads version {FORMAT_VERSION}: refit the router with this "
+                                 f"version")
             router = _Reader(archive, manifest.get("sha256", {}), path).decode(manifest["state"])
     except (zipfile.BadZipFile, json.JSONDecodeError, UnicodeDecodeError, EOFError, KeyError, TypeError) as exc:
         raise _corrupt(path, f"{type(exc).__name__}: {exc}") from None
