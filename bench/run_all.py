@@ -18,10 +18,11 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 # In reading order: start-up, the simulator, the measuring instruments, the routers (at the 30,000 queries their targets
-# are stated for, and at 36,000), thread defaults, the command line at scale, text encoders, the fidelity table,
-# the plateau on every real data set, the decision-aware map, the notebooks.
+# are stated for, and at 36,000), thread defaults, the command line at scale, the report and kept routers, text
+# encoders, the fidelity table, the plateau on every real data set, the decision-aware map, the notebooks.
 BENCHMARKS = [["bench_startup.py"], ["bench_world.py"], ["bench_metrics.py"], ["bench_routers.py", "--n", "30000"],
-              ["bench_routers.py"], ["bench_threads.py"], ["bench_scale.py"], ["bench_encoders.py"], ["fidelity.py"],
+              ["bench_routers.py"], ["bench_threads.py"], ["bench_scale.py"], ["bench_report.py"],
+              ["bench_encoders.py"], ["fidelity.py"],
               ["plateau_real.py", "--json"], ["decision_map.py"], ["notebooks.py"]]
 
 
