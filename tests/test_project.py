@@ -58,6 +58,10 @@ def test_notebook_is_committed_stripped(path):
         if cell["cell_type"] == "code":
             assert cell.get("outputs") == [], f"cell {k} keeps outputs"
             assert cell.get("execution_count") is None, f"cell {k} keeps an execution count"
+    ids = [cell.get("id") for cell in nb["cells"]]
+    # nbformat 4.5 wants an id on every cell (a missing one is a warning today, an error in later nbformat)
+    assert None not in ids, f"cell {ids.index(None)} has no id"
+    assert len(set(ids)) == len(ids), "cell ids repeat"
 
 
 NETWORK = re.compile(r"^\s*[!%]\s*(pip|conda|wget|curl)\b|requests\.|urllib\.request|urlopen|"
